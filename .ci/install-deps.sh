@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs the Debian 12 packages Vexil needs to build and test, if missing.
+# Run as root on a fresh machine; a no-op when everything is there.
+set -eu
+packages="meson ninja-build pkg-config gcc libc6-dev python3
+libsqlite3-dev libconfig-dev libcunit1-dev libcivetweb-dev
+libjansson-dev libpcre2-dev"
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+    missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing
+fi
