@@ -1,0 +1,96 @@
+/*
+ * builtin.h - the small pieces every built-in strategy repeats, as static
+ * functions: each module still builds from its one .c file and exports only
+ * vexil_strategy_entry. Private to plugins/, not part of the SDK.
+ *
+ * Module state is a builtin_module holding the host table; instances are
+ * allocated with host->alloc and keep the host pointer themselves, since
+ * evaluate sees only the instance.
+ */
+#ifndef VX_PLUGINS_BUILTIN_H
+#define VX_PLUGINS_BUILTIN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <vexil/strategy.h>
+
+/* True when the host table is long enough to hold `field` and fills it. */
+#define BUILTIN_HOST_HAS(h, field)                                             \
+  ((h)->size >= offsetof(vx_host_api, field) + sizeof((h)->field) &&           \
+   (h)->field != NULL)
+
+/* Host functions a plugin needs besides alloc and free. */
+#define BUILTIN_NEEDS_CONTEXT 1u /* context_get */
+#define BUILTIN_NEEDS_RANDOM 2u  /* random_u32 */
+
+typedef struct builtin_module {
+  const vx_host_api *host;
+} builtin_module;
+
+/* init: refuses (VX_EABI) a host of another major or whose table lacks a
+ * function the plugin uses, else keeps the host in the module state. */
+static inline int builtin_init(const vx_host_api *host, void **module_state,
+                               unsigned needs) {
+  if (host == NULL || module_state == NULL || host->abi_major != VX_ABI_MAJOR ||
+      !BUILTIN_HOST_HAS(host, alloc) || !BUILTIN_HOST_HAS(host, free) ||
+      ((needs & BUILTIN_NEEDS_CONTEXT) &&
+       !BUILTIN_HOST_HAS(host, context_get)) ||
+      ((needs & BUILTIN_NEEDS_RANDOM) && !BUILTIN_HOST_HAS(host, random_u32)))
+    return VX_EABI;
+  builtin_module *m = host->alloc(sizeof *m);
+  if (m == NULL)
+    return VX_ENOMEM;
+  m->host = host;
+  *module_state = m;
+  return VX_OK;
+}
+
+/* fini for a builtin_module. */
+static inline void builtin_fini(void *module_state) {
+  builtin_module *m = module_state;
+  if (m != NULL)
+    m->host->free(m);
+}
+
+/* free_instance for an instance that is one host block. */
+static inline void builtin_free_instance(void *module_state, void *instance) {
+  builtin_module *m = module_state;
+  if (m != NULL && instance != NULL)
+    m->host->free(instance);
+}
+
+/* Writes a message for a release manager into errbuf; returns rc. */
+static inline int builtin_fail(char *errbuf, size_t errlen, int rc,
+                               const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static inline int builtin_fail(char *errbuf, size_t errlen, int rc,
+                               const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(errbuf, errlen, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+/* A context field, or NULL when it is absent or empty (Unleash tests
+ * values for truth, so "" counts as missing). Safe in evaluate. */
+static inline const char *builtin_context_value(const vx_host_api *host,
+                                                const vx_context *ctx,
+                                                const char *field,
+                                                size_t *len) {
+  *len = 0;
+  const char *v = host->context_get(ctx, field, len);
+  return v != NULL && *len > 0 ? v : NULL;
+}
+
+/* A bucket in 1..100, uniformly, from the host's per-thread generator:
+ * (r * 100 >> 32) + 1. No formatting, no allocation: safe in evaluate. */
+static inline uint32_t builtin_random_bucket(const vx_host_api *host) {
+  return (uint32_t)(((uint64_t)host->random_u32() * 100u) >> 32) + 1u;
+}
+
+#endif
