@@ -1,0 +1,99 @@
+/*
+ * context.h - the evaluation context (Unleash's): userId, sessionId,
+ * remoteAddress, environment, appName, currentTime and properties.
+ *
+ * A vx_context only points at strings it does not own; vx_context_json
+ * builds one from JSON and owns what it points to.
+ */
+#ifndef VX_CONTEXT_H
+#define VX_CONTEXT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vexil/strategy.h>
+
+/* Well-known fields, in the order of vx_context.field[]. */
+typedef enum vx_field {
+  VX_FIELD_USER_ID = 0,
+  VX_FIELD_SESSION_ID,
+  VX_FIELD_REMOTE_ADDRESS,
+  VX_FIELD_ENVIRONMENT,
+  VX_FIELD_APP_NAME,
+  VX_FIELD_CURRENT_TIME,
+  VX_FIELD_COUNT,
+  VX_FIELD_PROPERTY = -1 /* not a well-known field: look in properties */
+} vx_field;
+
+typedef struct vx_str {
+  const char *ptr; /* NUL-terminated, or NULL when absent */
+  size_t len;
+} vx_str;
+
+typedef struct vx_prop {
+  const char *name;
+  vx_str value;
+} vx_prop;
+
+struct vx_context {
+  vx_str field[VX_FIELD_COUNT];
+  const vx_prop *props;
+  size_t n_props;
+  /* Cache for currentTime, filled on first use by vx_context_time. The
+   * context belongs to one request on one thread, so this is not shared. */
+  int64_t time_ms;
+  int time_state; /* 0 unknown, 1 valid, -1 unparseable */
+};
+
+/* The field id of a well-known name ("userId", ...), or VX_FIELD_PROPERTY. */
+vx_field vx_field_from_name(const char *name);
+/* The name of a well-known field. */
+const char *vx_field_name(vx_field f);
+
+/* Resets ctx to the empty context. */
+void vx_context_init(vx_context *ctx);
+
+/* Field lookup as Unleash resolves a contextName: a well-known field when
+ * present, else the property of that name. NULL when absent. Lock- and
+ * allocation-free. `id` is vx_field_from_name(name), precomputed. */
+const char *vx_context_lookup(const vx_context *ctx, vx_field id,
+                              const char *name, size_t *len);
+
+/* The host API's context_get: vx_context_lookup by name. */
+const char *vx_context_get(const vx_context *ctx, const char *name,
+                           size_t *len);
+
+/* The evaluation time in ms: the parsed currentTime when given (0 and
+ * *ok = false when it does not parse), else now. Cached in ctx. */
+int64_t vx_context_time(const vx_context *ctx, bool *ok);
+
+/* A context built from a JSON object, owning its strings. */
+typedef struct vx_context_json {
+  vx_context ctx;
+  vx_prop *props; /* heap array owned here */
+  char *strings;  /* heap arena for converted numbers and booleans */
+  json_t *root;   /* a reference to the source object */
+} vx_context_json;
+
+/* Builds a context from an Unleash context object: the well-known fields
+ * at top level, anything else under "properties" (an object). Strings are
+ * used as they are; numbers and booleans become their JSON text; null is
+ * absent. Unknown top-level keys are ignored (OFREP callers map them to
+ * properties before calling). Returns 0, or VX_ETYPE with a message in
+ * err naming the field when a value is an object or array, or when
+ * "properties" is not an object. Free with vx_context_json_dispose. */
+int vx_context_from_json(const json_t *obj, vx_context_json *out, char *err,
+                         size_t errlen);
+void vx_context_json_dispose(vx_context_json *c);
+
+/* The text the context stores for a JSON number or boolean: a number as
+ * JavaScript's String(n) writes it (12.0 -> "12", 0.1 -> "0.1", 1e21 ->
+ * "1e+21"), true/false as "true"/"false". Writes it NUL-terminated into
+ * buf (cap >= VX_SCALAR_TEXT_MAX) and returns its length, or -1 when v is
+ * not a number or boolean. Allocation-free. */
+#define VX_SCALAR_TEXT_MAX 32
+int vx_json_scalar_text(const json_t *v, char *buf, size_t cap);
+
+#endif

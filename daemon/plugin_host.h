@@ -1,0 +1,104 @@
+/*
+ * plugin_host.h - loads strategy plugins (dlopen, RTLD_NOW|RTLD_LOCAL),
+ * checks their descriptor before calling anything, calls init, and keeps
+ * them registered by name.
+ *
+ * A plugin is reference-counted: the registry holds one reference and every
+ * compiled strategy instance holds one. The plugin is finalised (fini) and
+ * unloaded (dlclose) when its last reference goes, so a snapshot that still
+ * uses it keeps its code mapped. Set VEXIL_NO_DLCLOSE=1 in the environment
+ * to skip dlclose (sanitizer runs keep file and line in leak reports).
+ *
+ * All functions here run on the control thread unless stated otherwise.
+ */
+#ifndef VX_PLUGIN_HOST_H
+#define VX_PLUGIN_HOST_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <vexil/strategy.h>
+
+typedef struct vx_plugin {
+  char *name;   /* copy of desc->name, owned */
+  char *origin; /* the file it was loaded from, or "<builtin>", owned */
+  void *handle; /* dlopen handle, NULL for in-process descriptors */
+  const vx_strategy_descriptor *desc;
+  void *state; /* module state returned by init */
+  atomic_uint refs;
+} vx_plugin;
+
+typedef struct vx_plugin_host vx_plugin_host;
+
+/* A new, empty registry. NULL on out-of-memory. */
+vx_plugin_host *vx_plugin_host_new(void);
+
+/* Drops the registry's references; plugins still used by a snapshot stay
+ * loaded until that snapshot is freed. NULL is a no-op. */
+void vx_plugin_host_free(vx_plugin_host *host);
+
+/* Checks a descriptor as the loader does, before any of its callbacks is
+ * called: magic, abi_major, abi_minor, size, name, required callbacks,
+ * parameter table. Returns 0, or VX_EABI / VX_EINVAL with a message in err
+ * naming the field and both values ("abi_major is 2, host supports 1"). */
+int vx_plugin_check_descriptor(const vx_strategy_descriptor *d, char *err,
+                               size_t errlen);
+
+/* Loads one .so: dlopen, dlsym(VX_STRATEGY_ENTRY_SYMBOL), checks, unique
+ * name, init. On refusal returns a negative VX_E* and err says
+ * "FILE: FIELD ..." ; nothing stays loaded. */
+int vx_plugin_host_load_file(vx_plugin_host *host, const char *path, char *err,
+                             size_t errlen);
+
+/* Loads every *.so in dir, in name order. Each refusal is logged as a
+ * warning naming the file and why, and loading goes on with the others.
+ * Returns the number of plugins loaded, or VX_EIO (logged) when the folder
+ * cannot be read. */
+int vx_plugin_host_load_dir(vx_plugin_host *host, const char *dir);
+
+/* Registers an in-process descriptor (tests, embedded builds) with the same
+ * checks and init as a file. `origin` names it in messages. */
+int vx_plugin_host_register(vx_plugin_host *host,
+                            const vx_strategy_descriptor *desc,
+                            const char *origin, char *err, size_t errlen);
+
+/* The plugin registered under name, or NULL. Borrowed: take a reference
+ * with vx_plugin_ref to keep it beyond the registry's life. */
+vx_plugin *vx_plugin_host_find(const vx_plugin_host *host, const char *name);
+
+size_t vx_plugin_host_count(const vx_plugin_host *host);
+/* The i-th plugin, in load order. Borrowed. */
+vx_plugin *vx_plugin_host_at(const vx_plugin_host *host, size_t i);
+
+/* Reference counting; any thread. The last unref calls fini and dlclose. */
+void vx_plugin_ref(vx_plugin *p);
+void vx_plugin_unref(vx_plugin *p);
+
+/* Modes of vx_plugin_compile (and vx_flag_compile, which passes its own). */
+#define VX_COMPILE_STRICT 1u /* refuse any problem (admin writes) */
+
+/* Checks parameters against the plugin's table, then compiles an instance.
+ * params is a JSON object (or NULL = none); values may be strings,
+ * numbers, booleans or arrays of strings (joined with ","), as Unleash
+ * and our admin API send them. The host checks required parameters and
+ * each declared type first ("rollout: must be 0..100, got 140"), then calls
+ * the plugin's compile. On success *instance holds a new instance to be
+ * released with vx_plugin_free_instance. When the plugin accepted the
+ * parameters with a warning (see strategy.h), VX_COMPILE_STRICT turns the
+ * warning into VX_EINVAL; otherwise 0 is returned with the warning left in
+ * err (err[0] == '\0' when there is none). */
+int vx_plugin_compile(vx_plugin *p, const char *flag, const json_t *params,
+                      unsigned mode, void **instance, char *err, size_t errlen);
+void vx_plugin_free_instance(vx_plugin *p, void *instance);
+
+/* The folder of built-in plugins for this binary: "<exe dir>/../plugins"
+ * when it exists (a build tree), else the installed VX_PLUGINDIR. Static
+ * storage; the caller does not free it. */
+const char *vx_plugin_default_dir(void);
+
+/* "string", "percentage", "list", "number", "boolean". */
+const char *vx_param_type_name(vx_param_type t);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * state.h - flag definitions in memory (what the store holds, issue 3) and
+ * how a snapshot is built from them.
+ *
+ * envs:     {"ENV": {"FLAG": feature object (flag.h), ...}, ...}
+ * segments: {"ID": {"id", "name", "constraints": [...]}, ...}
+ * Definitions are JSON owned by the state; snapshots keep references to the
+ * objects they compiled, so replace a definition, never edit it in place.
+ */
+#ifndef VX_STATE_H
+#define VX_STATE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "plugin_host.h"
+#include "snapshot.h"
+
+typedef struct vx_state {
+  json_t *envs;
+  json_t *segments;
+  uint64_t revision;
+} vx_state;
+
+typedef enum vx_import_mode {
+  VX_IMPORT_REPLACE = 0, /* the environment's flags become exactly these */
+  VX_IMPORT_MERGE = 1    /* these flags are added or replaced, others kept */
+} vx_import_mode;
+
+/* An empty state. Returns 0 or VX_ENOMEM. */
+int vx_state_init(vx_state *st);
+void vx_state_dispose(vx_state *st);
+
+/* Imports Unleash's client state format {"version", "features",
+ * "segments"} into environment env. Checks the shape first and changes
+ * nothing on error (err names the place: "features[2].name must be a
+ * non-empty string", "duplicate feature \"x\" at features[5]"). Segments
+ * are global: imported ones replace those with the same id. Bumps the
+ * revision. */
+int vx_state_import_unleash(vx_state *st, const json_t *doc, const char *env,
+                            vx_import_mode mode, char *err, size_t errlen);
+
+/* Reads and imports an Unleash state file; JSON errors name the file, line
+ * and column. */
+int vx_state_import_unleash_file(vx_state *st, const char *path,
+                                 const char *env, vx_import_mode mode,
+                                 char *err, size_t errlen);
+
+/* Builds the snapshot of st. Flags whose definition, segments and plugins
+ * are unchanged since prev (may be NULL) are shared, not recompiled.
+ * mode is passed to vx_flag_compile (0 = lenient, as Unleash's clients).
+ * Returns 0 and *out, or the first strict compile error. */
+int vx_snapshot_build(const vx_state *st, const vx_snapshot *prev,
+                      vx_plugin_host *plugins, unsigned mode, vx_snapshot **out,
+                      char *err, size_t errlen);
+
+#endif

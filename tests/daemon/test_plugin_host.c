@@ -1,0 +1,358 @@
+/*
+ * The plugin host: loads every plugin of a folder through dlopen, checks
+ * each descriptor before calling anything, refuses broken plugins with a
+ * message naming the file, the field and both values, and goes on with the
+ * others.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "plugin_host.h"
+#include "vx_test.h"
+
+/* Log lines captured from the host. */
+static char logged[32][1024];
+static int n_logged;
+
+static void capture(vx_log_level level, const char *line, void *arg) {
+  (void)arg;
+  if (level >= VX_LOG_WARN && n_logged < 32)
+    snprintf(logged[n_logged++], sizeof logged[0], "%s", line);
+}
+
+/* The captured line mentioning file, or NULL. */
+static const char *line_about(const char *file) {
+  for (int i = 0; i < n_logged; i++)
+    if (strstr(logged[i], file) != NULL)
+      return logged[i];
+  return NULL;
+}
+
+static vx_plugin_host *load_builtins_and_fixtures(void) {
+  vx_plugin_host *host = vx_plugin_host_new();
+  CU_ASSERT_PTR_NOT_NULL_FATAL(host);
+  n_logged = 0;
+  vx_log_set_sink(capture, NULL);
+  int builtins = vx_plugin_host_load_dir(host, getenv("VX_PLUGIN_DIR"));
+  int fixtures = vx_plugin_host_load_dir(host, getenv("VX_FIXTURE_DIR"));
+  vx_log_set_sink(NULL, NULL);
+  CU_ASSERT_EQUAL(builtins, 8);
+  CU_ASSERT_EQUAL(fixtures, 1); /* only good.so among the fixtures */
+  return host;
+}
+
+static void assert_refused(const char *file, const char *field, const char *v1,
+                           const char *v2) {
+  const char *line = line_about(file);
+  if (line == NULL) {
+    fprintf(stderr, "no refusal logged for %s\n", file);
+    CU_FAIL("no refusal logged");
+    return;
+  }
+  bool ok = strstr(line, field) != NULL && (!v1 || strstr(line, v1)) &&
+            (!v2 || strstr(line, v2));
+  if (!ok)
+    fprintf(stderr, "refusal of %s lacks %s/%s/%s: %s\n", file, field,
+            v1 ? v1 : "", v2 ? v2 : "", line);
+  CU_ASSERT_TRUE(ok);
+}
+
+static void test_builtin_strategies_are_all_loaded_by_name(void) {
+  vx_plugin_host *host = load_builtins_and_fixtures();
+  static const char *names[] = {"default",
+                                "userWithId",
+                                "flexibleRollout",
+                                "gradualRolloutUserId",
+                                "gradualRolloutSessionId",
+                                "gradualRolloutRandom",
+                                "remoteAddress",
+                                "applicationHostname"};
+  for (size_t i = 0; i < 8; i++) {
+    vx_plugin *p = vx_plugin_host_find(host, names[i]);
+    CU_ASSERT_PTR_NOT_NULL(p);
+    if (p != NULL)
+      CU_ASSERT_PTR_NOT_NULL(p->handle);
+  }
+  CU_ASSERT_PTR_NOT_NULL(vx_plugin_host_find(host, "fixtureGood"));
+  CU_ASSERT_EQUAL(vx_plugin_host_count(host), 9);
+  vx_plugin_host_free(host);
+}
+
+static void test_wrong_magic_is_refused_with_both_values(void) {
+  vx_plugin_host *host = load_builtins_and_fixtures();
+  assert_refused("bad_magic.so", "magic", "0xdeadbeef", "0x5658534c");
+  vx_plugin_host_free(host);
+}
+
+static void test_other_abi_major_is_refused_with_both_values(void) {
+  vx_plugin_host *host = load_builtins_and_fixtures();
+  assert_refused("bad_major.so", "abi_major is 2", "supports 1", NULL);
+  vx_plugin_host_free(host);
+}
+
+static void test_newer_abi_minor_is_refused(void) {
+  vx_plugin_host *host = load_builtins_and_fixtures();
+  char want[64];
+  snprintf(want, sizeof want, "abi_minor is %d", VX_ABI_MINOR + 1);
+  assert_refused("future_minor.so", want, "up to", NULL);
+  vx_plugin_host_free(host);
+}
+
+static void test_too_small_descriptor_is_refused(void) {
+  vx_plugin_host *host = load_builtins_and_fixtures();
+  char want[64];
+  snprintf(want, sizeof want, "at least %zu", sizeof(vx_strategy_descriptor));
+  assert_refused("small_size.so", "size is 16", want, NULL);
+  vx_plugin_host_free(host);
+}
+
+static void test_null_callback_is_refused(void) {
+  vx_plugin_host *host = load_builtins_and_fixtures();
+  assert_refused("null_evaluate.so", "evaluate is NULL", NULL, NULL);
+  vx_plugin_host_free(host);
+}
+
+static void test_missing_name_is_refused(void) {
+  vx_plugin_host *host = load_builtins_and_fixtures();
+  assert_refused("no_name.so", "name is NULL", NULL, NULL);
+  vx_plugin_host_free(host);
+}
+
+static void test_duplicate_name_is_refused_naming_the_first_file(void) {
+  vx_plugin_host *host = load_builtins_and_fixtures();
+  assert_refused("dup_name.so", "\"default\"", "default.so", NULL);
+  /* The first one keeps serving. */
+  vx_plugin *p = vx_plugin_host_find(host, "default");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  CU_ASSERT_PTR_NULL(strstr(p->origin, "dup_name"));
+  vx_plugin_host_free(host);
+}
+
+static void test_failing_init_is_refused(void) {
+  vx_plugin_host *host = load_builtins_and_fixtures();
+  assert_refused("init_fails.so", "init returned -1", "expects 0", NULL);
+  CU_ASSERT_EQUAL(vx_plugin_host_count(host), 9);
+  vx_plugin_host_free(host);
+}
+
+static void test_missing_entry_symbol_is_refused(void) {
+  vx_plugin_host *host = load_builtins_and_fixtures();
+  assert_refused("no_entry.so", "vexil_strategy_entry is missing", NULL, NULL);
+  vx_plugin_host_free(host);
+}
+
+static void test_entry_returning_null_is_refused(void) {
+  vx_plugin_host *host = load_builtins_and_fixtures();
+  assert_refused("entry_null.so", "returned NULL", NULL, NULL);
+  vx_plugin_host_free(host);
+}
+
+static void test_file_that_is_not_a_shared_object_is_refused(void) {
+  char dir[] = "/tmp/vexil-plugins-XXXXXX";
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  char path[256];
+  snprintf(path, sizeof path, "%s/garbage.so", dir);
+  FILE *f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("this is not an ELF file\n", f);
+  fclose(f);
+  vx_plugin_host *host = vx_plugin_host_new();
+  char err[512];
+  int rc = vx_plugin_host_load_file(host, path, err, sizeof err);
+  CU_ASSERT_EQUAL(rc, VX_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "garbage.so"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "dlopen failed"));
+  CU_ASSERT_EQUAL(vx_plugin_host_count(host), 0);
+  vx_plugin_host_free(host);
+  unlink(path);
+  rmdir(dir);
+}
+
+static void test_unreadable_folder_is_an_error(void) {
+  vx_plugin_host *host = vx_plugin_host_new();
+  vx_log_set_sink(capture, NULL);
+  CU_ASSERT_EQUAL(vx_plugin_host_load_dir(host, "/nonexistent/vexil"), VX_EIO);
+  vx_log_set_sink(NULL, NULL);
+  vx_plugin_host_free(host);
+}
+
+/* In-process descriptors go through the same checks. */
+static int ok_compile(void *st, const char *flag, const vx_param *p, size_t n,
+                      void **inst, char *err, size_t errlen) {
+  (void)st, (void)flag, (void)p, (void)n;
+  static int dummy;
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(p[i].name, "refuse") == 0) {
+      snprintf(err, errlen, "refused because refuse=%s", p[i].value);
+      return VX_EINVAL;
+    }
+  }
+  *inst = &dummy;
+  return 0;
+}
+static int ok_evaluate(const void *inst, const vx_context *ctx) {
+  (void)inst, (void)ctx;
+  return 1;
+}
+static void ok_free(void *st, void *inst) {
+  (void)st, (void)inst;
+}
+
+static const vx_param_def typed_params[] = {
+    {"share", VX_PARAM_PERCENTAGE, 1, "how many"},
+    {"limit", VX_PARAM_NUMBER, 0, "a number"},
+    {"strict", VX_PARAM_BOOLEAN, 0, "a flag"},
+    {"ids", VX_PARAM_LIST, 0, "a list"},
+};
+
+static vx_strategy_descriptor typed_descriptor(void) {
+  vx_strategy_descriptor d = {
+      .magic = VX_STRATEGY_MAGIC,
+      .abi_major = VX_ABI_MAJOR,
+      .abi_minor = VX_ABI_MINOR,
+      .size = sizeof(vx_strategy_descriptor),
+      .name = "typed",
+      .version = "1",
+      .description = "typed parameters",
+      .params = typed_params,
+      .n_params = 4,
+      .compile = ok_compile,
+      .evaluate = ok_evaluate,
+      .free_instance = ok_free,
+  };
+  return d;
+}
+
+static void test_descriptor_check_names_the_parameter_table_field(void) {
+  vx_strategy_descriptor d = typed_descriptor();
+  char err[256];
+  CU_ASSERT_EQUAL(vx_plugin_check_descriptor(&d, err, sizeof err), 0);
+  d.params = NULL;
+  CU_ASSERT_EQUAL(vx_plugin_check_descriptor(&d, err, sizeof err), VX_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "params is NULL, n_params is 4"));
+  vx_param_def bad[] = {{"x", (vx_param_type)9, 0, ""}};
+  d.params = bad;
+  d.n_params = 1;
+  CU_ASSERT_EQUAL(vx_plugin_check_descriptor(&d, err, sizeof err), VX_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "params[0].type is 9"));
+}
+
+static int compile_with(vx_plugin *p, const char *json, char *err,
+                        size_t errlen) {
+  json_t *params = json_loads(json, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL(params);
+  void *inst = NULL;
+  int rc = vx_plugin_compile(p, "flag", params, VX_COMPILE_STRICT, &inst, err,
+                             errlen);
+  if (rc == 0)
+    vx_plugin_free_instance(p, inst);
+  json_decref(params);
+  return rc;
+}
+
+static void test_host_checks_parameter_types_before_compile(void) {
+  vx_plugin_host *host = vx_plugin_host_new();
+  vx_strategy_descriptor d = typed_descriptor();
+  char err[256];
+  CU_ASSERT_EQUAL_FATAL(
+      vx_plugin_host_register(host, &d, "<test>", err, sizeof err), 0);
+  vx_plugin *p = vx_plugin_host_find(host, "typed");
+  CU_ASSERT_EQUAL(compile_with(p, "{\"share\": \"50\"}", err, sizeof err), 0);
+  /* JSON numbers, booleans and arrays are accepted as Unleash text. */
+  CU_ASSERT_EQUAL(compile_with(p,
+                               "{\"share\": 50, \"limit\": 2.5, \"strict\": "
+                               "true, \"ids\": [\"a\", \"b\"]}",
+                               err, sizeof err),
+                  0);
+  CU_ASSERT_EQUAL(compile_with(p, "{}", err, sizeof err), VX_EINVAL);
+  CU_ASSERT_STRING_EQUAL(err, "missing parameter share");
+  CU_ASSERT_EQUAL(compile_with(p, "{\"share\": \"140\"}", err, sizeof err),
+                  VX_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "140"));
+  CU_ASSERT_EQUAL(
+      compile_with(p, "{\"share\": 1, \"limit\": \"ten\"}", err, sizeof err),
+      VX_EINVAL);
+  CU_ASSERT_STRING_EQUAL(err, "limit must be a number, got \"ten\"");
+  CU_ASSERT_EQUAL(
+      compile_with(p, "{\"share\": 1, \"strict\": \"yes\"}", err, sizeof err),
+      VX_EINVAL);
+  CU_ASSERT_STRING_EQUAL(err, "strict must be true or false, got \"yes\"");
+  CU_ASSERT_EQUAL(
+      compile_with(p, "{\"share\": 1, \"ids\": [1]}", err, sizeof err),
+      VX_ETYPE);
+  /* The plugin's own message comes through untouched. */
+  CU_ASSERT_EQUAL(
+      compile_with(p, "{\"share\": 1, \"refuse\": \"x\"}", err, sizeof err),
+      VX_EINVAL);
+  CU_ASSERT_STRING_EQUAL(err, "refused because refuse=x");
+  vx_plugin_host_free(host);
+}
+
+static void test_plugin_outlives_the_registry_while_an_instance_lives(void) {
+  vx_plugin_host *host = vx_plugin_host_new();
+  char err[256];
+  CU_ASSERT_EQUAL_FATAL(vx_plugin_host_load_dir(host, getenv("VX_PLUGIN_DIR")),
+                        8);
+  vx_plugin *p = vx_plugin_host_find(host, "default");
+  void *inst = NULL;
+  CU_ASSERT_EQUAL_FATAL(
+      vx_plugin_compile(p, "f", NULL, 0, &inst, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(atomic_load(&p->refs), 2);
+  vx_plugin_host_free(host);
+  /* Still mapped: its code can still run and free the instance. */
+  CU_ASSERT_EQUAL(atomic_load(&p->refs), 1);
+  CU_ASSERT_EQUAL(p->desc->evaluate(inst, NULL), 1);
+  vx_plugin_free_instance(p, inst);
+}
+
+/* A plugin may accept parameters with a warning (Unleash ignores a bad IP
+ * in a list): an admin write refuses them, an import keeps them. */
+static void test_warning_refuses_strict_compile_and_passes_lenient(void) {
+  vx_plugin_host *host = vx_plugin_host_new();
+  CU_ASSERT_EQUAL_FATAL(vx_plugin_host_load_dir(host, getenv("VX_PLUGIN_DIR")),
+                        8);
+  vx_plugin *p = vx_plugin_host_find(host, "remoteAddress");
+  json_t *params = json_pack("{s:s}", "IPs", "10.0.0.1, 10.0.0.999");
+  char err[256];
+  void *inst = NULL;
+  CU_ASSERT_EQUAL(vx_plugin_compile(p, "f", params, VX_COMPILE_STRICT, &inst,
+                                    err, sizeof err),
+                  VX_EINVAL);
+  CU_ASSERT_PTR_NULL(inst);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "10.0.0.999"));
+  CU_ASSERT_EQUAL(atomic_load(&p->refs), 1);
+  CU_ASSERT_EQUAL(vx_plugin_compile(p, "f", params, 0, &inst, err, sizeof err),
+                  0);
+  CU_ASSERT_PTR_NOT_NULL(inst);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "10.0.0.999"));
+  vx_plugin_free_instance(p, inst);
+  json_decref(params);
+  vx_plugin_host_free(host);
+}
+
+int main(void) {
+  static const vx_test tests[] = {
+      VX_TEST(test_builtin_strategies_are_all_loaded_by_name),
+      VX_TEST(test_wrong_magic_is_refused_with_both_values),
+      VX_TEST(test_other_abi_major_is_refused_with_both_values),
+      VX_TEST(test_newer_abi_minor_is_refused),
+      VX_TEST(test_too_small_descriptor_is_refused),
+      VX_TEST(test_null_callback_is_refused),
+      VX_TEST(test_missing_name_is_refused),
+      VX_TEST(test_duplicate_name_is_refused_naming_the_first_file),
+      VX_TEST(test_failing_init_is_refused),
+      VX_TEST(test_missing_entry_symbol_is_refused),
+      VX_TEST(test_entry_returning_null_is_refused),
+      VX_TEST(test_file_that_is_not_a_shared_object_is_refused),
+      VX_TEST(test_unreadable_folder_is_an_error),
+      VX_TEST(test_descriptor_check_names_the_parameter_table_field),
+      VX_TEST(test_host_checks_parameter_types_before_compile),
+      VX_TEST(test_plugin_outlives_the_registry_while_an_instance_lives),
+      VX_TEST(test_warning_refuses_strict_compile_and_passes_lenient),
+      {NULL, NULL},
+  };
+  return vx_test_main("daemon/plugin_host", tests, NULL, NULL);
+}
