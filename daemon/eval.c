@@ -110,7 +110,7 @@ static void decide(const vx_env *env, const vx_flag *flag,
     for (size_t i = 0; i < flag->n_strategies; i++) {
       if (strategy_on(&flag->strategies[i], ctx)) {
         chosen = &flag->strategies[i];
-        out->strategy = (int)i;
+        out->strategy = chosen->index;
         out->reason = strategy_reason(chosen);
         break;
       }

@@ -37,7 +37,8 @@ typedef struct vx_decision {
   bool enabled;              /* the flag is on for this context */
   const vx_variant *variant; /* NULL: the "disabled" variant */
   vx_reason reason;
-  int strategy; /* index of the strategy that decided, or -1 */
+  int strategy; /* index in the definition of the strategy that decided,
+                   or -1 */
 } vx_decision;
 
 /* The OFREP / native spelling: "STATIC", "TARGETING_MATCH", "SPLIT",

@@ -103,10 +103,11 @@ static size_t array_len(const json_t *a) {
   return json_is_array(a) ? json_array_size(a) : 0;
 }
 
-static int compile_strategy(compile_ctx *cc, vx_flag *f, size_t si,
-                            const json_t *def, const json_t *segments,
-                            vx_plugin_host *plugins) {
-  vx_cstrategy *s = &f->strategies[si];
+/* Compiles definition strategies[si] into s. */
+static int compile_strategy(compile_ctx *cc, vx_flag *f, vx_cstrategy *s,
+                            size_t si, const json_t *def,
+                            const json_t *segments, vx_plugin_host *plugins) {
+  s->index = (int)si;
   const json_t *name = json_object_get(def, "name");
   if (!json_is_object(def) || !json_is_string(name)) {
     s->never = true;
@@ -116,6 +117,7 @@ static int compile_strategy(compile_ctx *cc, vx_flag *f, size_t si,
   s->name = strdup(json_string_value(name));
   if (s->name == NULL)
     return VX_ENOMEM;
+
   const json_t *params = json_object_get(def, "parameters");
   const json_t *segs = json_object_get(def, "segments");
   const json_t *cons = json_object_get(def, "constraints");
@@ -279,9 +281,14 @@ static int compile_body(compile_ctx *cc, vx_flag *f, const json_t *def,
   if (f->strategies == NULL)
     return VX_ENOMEM;
   for (size_t i = 0; i < n; i++) {
-    f->n_strategies++;
-    int rc = compile_strategy(cc, f, i, json_array_get(strategies, i), segments,
-                              plugins);
+    /* A strategy kept but switched off ("disabled": true) is not sent to
+     * Unleash's clients at all: it is skipped here, so a flag whose
+     * strategies are all disabled is on for everyone, as in Unleash. */
+    const json_t *def = json_array_get(strategies, i);
+    if (json_is_true(json_object_get(def, "disabled")))
+      continue;
+    vx_cstrategy *s = &f->strategies[f->n_strategies++];
+    int rc = compile_strategy(cc, f, s, i, def, segments, plugins);
     if (rc != 0)
       return rc;
   }

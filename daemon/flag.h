@@ -22,6 +22,7 @@
 #include "variant.h"
 
 typedef struct vx_cstrategy {
+  int index;         /* its place in the definition's "strategies" */
   char *name;        /* the strategy (plugin) name */
   vx_plugin *plugin; /* referenced; NULL when no such plugin is loaded */
   void *instance;    /* the plugin's compiled instance */

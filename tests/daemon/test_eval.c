@@ -65,6 +65,14 @@ static const char *flags_json =
     "   \"variants\": [{\"name\": \"s1\", \"weight\": 1},"
     "                  {\"name\": \"s2\", \"weight\": 1}]}],"
     "  \"variants\": [{\"name\": \"flag-level\", \"weight\": 1}]},"
+    " {\"name\": \"disabled-first\", \"enabled\": true,"
+    "  \"strategies\": [{\"name\": \"userWithId\", \"disabled\": true,"
+    "                    \"parameters\": {\"userIds\": \"x\"}},"
+    "                   {\"name\": \"userWithId\","
+    "                    \"parameters\": {\"userIds\": \"y\"}}]},"
+    " {\"name\": \"all-disabled\", \"enabled\": true,"
+    "  \"strategies\": [{\"name\": \"userWithId\", \"disabled\": true,"
+    "                    \"parameters\": {\"userIds\": \"x\"}}]},"
     " {\"name\": \"child\", \"enabled\": true,"
     "  \"dependencies\": [{\"feature\": \"beta-country\"}],"
     "  \"strategies\": []}"
@@ -237,6 +245,19 @@ static void test_unsatisfied_dependency_is_default_and_off(void) {
   CU_ASSERT_EQUAL(d.reason, VX_REASON_DEFAULT);
 }
 
+/* Unleash's server never sends a disabled strategy to its clients: it is
+ * as if absent, so only disabled strategies means on for everyone. */
+static void test_disabled_strategies_are_ignored(void) {
+  vx_decision d = decide("disabled-first", "{\"userId\": \"x\"}");
+  CU_ASSERT_FALSE(d.enabled);
+  d = decide("disabled-first", "{\"userId\": \"y\"}");
+  CU_ASSERT_TRUE(d.enabled);
+  CU_ASSERT_EQUAL(d.strategy, 1); /* the index in the definition */
+  d = decide("all-disabled", "{\"userId\": \"z\"}");
+  CU_ASSERT_TRUE(d.enabled);
+  CU_ASSERT_EQUAL(d.reason, VX_REASON_STATIC);
+}
+
 static void test_reason_names_are_the_ofrep_ones(void) {
   CU_ASSERT_STRING_EQUAL(vx_reason_name(VX_REASON_STATIC), "STATIC");
   CU_ASSERT_STRING_EQUAL(vx_reason_name(VX_REASON_TARGETING_MATCH),
@@ -297,6 +318,7 @@ int main(void) {
       VX_TEST(test_strategy_variants_win_over_flag_variants),
       VX_TEST(test_unknown_flag_is_not_found),
       VX_TEST(test_unsatisfied_dependency_is_default_and_off),
+      VX_TEST(test_disabled_strategies_are_ignored),
       VX_TEST(test_reason_names_are_the_ofrep_ones),
 #ifdef VX_COUNT_ALLOC
       VX_TEST(test_evaluation_allocates_nothing),
