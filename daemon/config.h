@@ -1,0 +1,84 @@
+/*
+ * config.h - the daemon's settings, from (lowest to highest precedence)
+ * built-in defaults, a libconfig file, VEXIL_* environment variables and
+ * the command line. examples/vexil.conf documents every setting.
+ *
+ *   setting              file key              environment
+ *   listen               listen                VEXIL_LISTEN 127.0.0.1:8080 data
+ * directory       data_dir              VEXIL_DATA_DIR        ./data database
+ * database              VEXIL_DATABASE        <data_dir>/vexil.db plugin
+ * folders       plugin_dirs (list)    VEXIL_PLUGIN_DIRS (:) the built-in folder
+ *   default environment  default_environment   VEXIL_DEFAULT_ENVIRONMENT
+ * production open evaluation      open_evaluation       VEXIL_OPEN_EVALUATION
+ * false body limit (bytes)   body_limit            VEXIL_BODY_LIMIT 1048576
+ *   worker threads       threads               VEXIL_THREADS         16
+ *   max event streams    max_streams           VEXIL_MAX_STREAMS     256
+ *   access log           access_log            VEXIL_ACCESS_LOG      false
+ *   log level            log_level             VEXIL_LOG_LEVEL       info
+ *   demo flags           demo                  VEXIL_DEMO            false
+ */
+#ifndef VX_CONFIG_H
+#define VX_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <vexil/strategy.h>
+
+#define VX_CONFIG_MAX_PLUGIN_DIRS 16
+
+typedef struct vx_config {
+  char listen[128]; /* "ADDR:PORT"; port 0 picks a free port */
+  char data_dir[PATH_MAX];
+  char database[PATH_MAX]; /* "" until resolved: <data_dir>/vexil.db */
+  char plugin_dirs[VX_CONFIG_MAX_PLUGIN_DIRS][PATH_MAX];
+  size_t n_plugin_dirs; /* 0: the built-in folder */
+  char default_environment[64];
+  bool open_evaluation; /* evaluation without a token */
+  size_t body_limit;    /* bytes, > 0 */
+  int threads;          /* request workers, besides event streams */
+  int max_streams;      /* open /api/v1/stream connections at most */
+  bool access_log;
+  vx_log_level log_level;
+  bool demo; /* seed demo flags into an empty database */
+} vx_config;
+
+/* What the command line asks for. */
+typedef enum vx_cli_action {
+  VX_CLI_SERVE = 0,
+  VX_CLI_CHECK_CONFIG, /* --check-config: validate, print, exit */
+  VX_CLI_VERSION,
+  VX_CLI_HELP
+} vx_cli_action;
+
+void vx_config_defaults(vx_config *cfg);
+
+/* Reads a libconfig file over cfg. Errors name file, line and setting:
+ * "vexil.conf:12: body_limit: must be a positive integer". Unknown
+ * settings are errors (a typo must not pass silently). */
+int vx_config_load_file(vx_config *cfg, const char *path, char *err,
+                        size_t errlen);
+
+/* Applies VEXIL_* variables from envp (NULL-terminated "K=V" strings).
+ * Errors name the variable. */
+int vx_config_load_env(vx_config *cfg, char *const *envp, char *err,
+                       size_t errlen);
+
+/* The whole precedence chain for `vexild [serve options]`:
+ *   --config FILE (or VEXIL_CONFIG), --listen ADDR:PORT, --database PATH,
+ *   --data-dir DIR, --plugin-dir DIR (repeatable, replaces the list),
+ *   --default-environment NAME, --open-evaluation, --access-log,
+ *   --log-level LEVEL, --demo, --check-config, --version, --help.
+ * Fills cfg (database resolved against data_dir) and *action. Returns 0,
+ * or VX_EINVAL with a message in err. argv[0] is the program name. */
+int vx_config_from_args(int argc, char **argv, char *const *envp,
+                        vx_config *cfg, vx_cli_action *action, char *err,
+                        size_t errlen);
+
+/* Writes the effective configuration, one "key = value;" line each, in
+ * libconfig syntax (what --check-config prints). */
+void vx_config_print(const vx_config *cfg, FILE *out);
+
+#endif

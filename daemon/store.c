@@ -1,0 +1,347 @@
+/*
+ * store.c - the SQLite store (store.h): every SQL statement of Vexil
+ * (the schema and its migrations are in store_schema.c), the connection,
+ * transactions. The writes are in store_write.c, the reads in
+ * store_read.c.
+ *
+ * The connection is opened SQLITE_OPEN_NOMUTEX ("multi-thread" mode): a
+ * vx_store is only ever used by one thread at a time (the service's write
+ * lock), so SQLite's per-connection mutex would only add cost. Statements
+ * are prepared on first use (SQLITE_PREPARE_PERSISTENT), kept in
+ * st->stmt[], reset and unbound after every use, finalized at close.
+ *
+ * JSON is stored compact, object keys in document order (jansson keeps
+ * insertion order), so a load gives back what was put, key order
+ * included. Write functions refuse to run outside a transaction
+ * (VX_EINVAL): a change is all of its rows or none.
+ */
+#include "store_internal.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vexil/error.h>
+
+#include "log.h"
+#include "store_schema.h"
+
+#define AUDIT_SELECT                                                           \
+  "SELECT id, revision, time, actor, action, flag, before_doc, after_doc "     \
+  "FROM audit "
+
+static const char *const sql_text[Q_COUNT] = {
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_BEGIN_READ] = "BEGIN",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_REVISION] = "SELECT value FROM meta WHERE key = 'revision'",
+    [Q_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = 'revision' "
+               "RETURNING value",
+    [Q_FLAG_PUT] =
+        "INSERT INTO flags (key, description, type, archived, created_at, "
+        "updated_at, revision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT (key) DO UPDATE SET description = excluded.description, "
+        "type = excluded.type, archived = excluded.archived, "
+        "created_at = excluded.created_at, updated_at = excluded.updated_at, "
+        "revision = excluded.revision",
+    [Q_STATES_CLEAR] = "DELETE FROM flag_states WHERE flag = ?1",
+    [Q_STATE_PUT] = "INSERT INTO flag_states (flag, environment, state) "
+                    "VALUES (?1, ?2, ?3)",
+    [Q_FLAG_DELETE] = "DELETE FROM flags WHERE key = ?1",
+    [Q_SEGMENT_PUT] =
+        "INSERT INTO segments (id, name, description, constraints) "
+        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET "
+        "name = excluded.name, description = excluded.description, "
+        "constraints = excluded.constraints",
+    [Q_SEGMENT_DELETE] = "DELETE FROM segments WHERE id = ?1",
+    /* WHERE true: an upsert on INSERT ... SELECT needs it to parse. */
+    [Q_ENV_PUT] = "INSERT INTO environments (name, position, created_at) "
+                  "SELECT ?1, coalesce(max(position), 0) + 1, "
+                  "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) "
+                  "FROM environments WHERE true ON CONFLICT (name) DO NOTHING",
+    [Q_ENV_DELETE] = "DELETE FROM environments WHERE name = ?1",
+    [Q_TOKEN_ADD] = "INSERT INTO tokens (name, role, environment, hash, "
+                    "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = "
+                       "coalesce(revoked_at, ?2) WHERE id = ?1",
+    [Q_AUDIT_ADD] = "INSERT INTO audit (revision, time, actor, action, flag, "
+                    "before_doc, after_doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                    "?7)",
+    [Q_AUDIT_PAGE] = AUDIT_SELECT "WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+    [Q_AUDIT_PAGE_FLAG] = AUDIT_SELECT "WHERE flag = ?3 AND id < ?1 "
+                                       "ORDER BY id DESC LIMIT ?2",
+    [Q_AUDIT_GET] = AUDIT_SELECT "WHERE id = ?1",
+    [Q_LOAD_FLAGS] = "SELECT key, description, type, archived, created_at, "
+                     "updated_at, revision FROM flags ORDER BY key",
+    [Q_LOAD_STATES] = "SELECT s.flag, s.environment, s.state "
+                      "FROM flag_states AS s JOIN environments AS e "
+                      "ON e.name = s.environment ORDER BY s.flag, e.position",
+    [Q_LOAD_SEGMENTS] = "SELECT id, name, description, constraints "
+                        "FROM segments ORDER BY id",
+    [Q_LOAD_ENVS] = "SELECT name FROM environments ORDER BY position",
+    [Q_LOAD_TOKENS] = "SELECT id, name, role, environment, hash, created_at, "
+                      "revoked_at FROM tokens ORDER BY id",
+    [Q_INTEGRITY] = "PRAGMA integrity_check",
+    [Q_FOREIGN_KEYS] = "PRAGMA foreign_key_check",
+};
+
+/* ---- errors ------------------------------------------------------------ */
+
+static int map_code(int ext) {
+  switch (ext) {
+  case SQLITE_CONSTRAINT_UNIQUE:
+  case SQLITE_CONSTRAINT_PRIMARYKEY:
+    return VX_EEXIST;
+  case SQLITE_CONSTRAINT_FOREIGNKEY:
+    return VX_ENOENT;
+  }
+  switch (ext & 0xff) {
+  case SQLITE_NOMEM:
+    return VX_ENOMEM;
+  case SQLITE_CONSTRAINT:
+  case SQLITE_MISMATCH:
+  case SQLITE_RANGE:
+    return VX_EINVAL;
+  case SQLITE_TOOBIG:
+    return VX_ETOOBIG;
+  default:
+    return VX_EIO;
+  }
+}
+
+/* Records the connection's last error in st->errmsg; its VX_E*. */
+int vx_store_fail(vx_store *st, const char *what) {
+  snprintf(st->errmsg, sizeof st->errmsg, "%s: %s", what,
+           sqlite3_errmsg(st->db));
+  return map_code(sqlite3_extended_errcode(st->db));
+}
+
+/* Records a message of ours in st->errmsg; returns rc. */
+int vx_store_refuse(vx_store *st, int rc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(st->errmsg, sizeof st->errmsg, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+static void copy_err(const vx_store *st, char *err, size_t errlen) {
+  if (err != NULL && errlen > 0)
+    snprintf(err, errlen, "%s", st->errmsg);
+}
+
+const char *vx_store_errmsg(const vx_store *st) {
+  return st->errmsg;
+}
+
+int vx_store_need_tx(vx_store *st) {
+  return sqlite3_get_autocommit(st->db)
+             ? vx_store_refuse(st, VX_EINVAL, "no transaction is open")
+             : 0;
+}
+
+/* ---- statements -------------------------------------------------------- */
+
+/* *out: statement q, prepared on its first use. */
+int vx_store_prep(vx_store *st, int q, sqlite3_stmt **out) {
+  if (st->stmt[q] == NULL &&
+      sqlite3_prepare_v3(st->db, sql_text[q], -1, SQLITE_PREPARE_PERSISTENT,
+                         &st->stmt[q], NULL) != SQLITE_OK)
+    return vx_store_fail(st, sql_text[q]);
+  *out = st->stmt[q];
+  return 0;
+}
+
+/* Ends a use of s: reset, parameters unbound, ready for the next one. */
+void vx_store_done(sqlite3_stmt *s) {
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+}
+
+/* Checks the binds of s: rcs is the OR of their SQLite codes. */
+int vx_store_bound(vx_store *st, sqlite3_stmt *s, int rcs, const char *what) {
+  if (rcs == SQLITE_OK)
+    return 0;
+  int rc = vx_store_fail(st, what);
+  vx_store_done(s);
+  return rc;
+}
+
+/* Steps s to its end; 0, or the error recorded. */
+int vx_store_run(vx_store *st, sqlite3_stmt *s, const char *what) {
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+    ;
+  int ret = rc == SQLITE_DONE ? 0 : vx_store_fail(st, what);
+  vx_store_done(s);
+  return ret;
+}
+
+/* Runs the parameterless statement q. */
+static int exec_q(vx_store *st, int q) {
+  sqlite3_stmt *s;
+  int rc = vx_store_prep(st, q, &s);
+  return rc != 0 ? rc : vx_store_run(st, s, sql_text[q]);
+}
+
+int vx_store_bind_str(sqlite3_stmt *s, int i, const char *v) {
+  return v == NULL ? sqlite3_bind_null(s, i)
+                   : sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+/* ---- open, close, transactions ----------------------------------------- */
+
+/* Runs a PRAGMA and copies the first column of its first row to buf. */
+static int pragma(sqlite3 *db, const char *sql, char *buf, size_t len,
+                  char *err, size_t errlen) {
+  sqlite3_stmt *s = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+  if (len > 0)
+    buf[0] = '\0';
+  if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const unsigned char *v = sqlite3_column_text(s, 0);
+    snprintf(buf, len, "%s", v != NULL ? (const char *)v : "");
+    rc = sqlite3_step(s);
+  }
+  int ret = 0;
+  if (rc != SQLITE_DONE) {
+    snprintf(err, errlen, "%s: %s", sql, sqlite3_errmsg(db));
+    ret = map_code(sqlite3_extended_errcode(db));
+  }
+  sqlite3_finalize(s);
+  return ret;
+}
+
+static int configure(sqlite3 *db, char *err, size_t errlen) {
+  char v[32];
+  int rc = pragma(db, "PRAGMA journal_mode = WAL", v, sizeof v, err, errlen);
+  if (rc == 0 && strcmp(v, "wal") != 0) {
+    snprintf(err, errlen,
+             "cannot use write-ahead logging (journal_mode "
+             "stays \"%s\")",
+             v);
+    return VX_EUNSUPPORTED;
+  }
+  if (rc == 0)
+    rc = pragma(db, "PRAGMA synchronous = FULL", v, sizeof v, err, errlen);
+  if (rc == 0)
+    rc = pragma(db, "PRAGMA synchronous", v, sizeof v, err, errlen);
+  if (rc == 0 && strcmp(v, "2") != 0) {
+    snprintf(err, errlen, "cannot set synchronous = FULL (it stays %s)", v);
+    return VX_EUNSUPPORTED;
+  }
+  if (rc == 0)
+    rc = pragma(db, "PRAGMA foreign_keys = ON", v, sizeof v, err, errlen);
+  if (rc == 0)
+    rc = pragma(db, "PRAGMA foreign_keys", v, sizeof v, err, errlen);
+  if (rc == 0 && strcmp(v, "1") != 0) {
+    snprintf(err, errlen, "this SQLite cannot enforce foreign keys");
+    return VX_EUNSUPPORTED;
+  }
+  return rc;
+}
+
+int vx_store_open(const char *path, vx_store **out, char *err, size_t errlen) {
+  char why[512] = "";
+  *out = NULL;
+  vx_store *st = calloc(1, sizeof *st);
+  if (st == NULL)
+    return VX_ENOMEM;
+  int rc = sqlite3_open_v2(
+      path, &st->db,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK) {
+    snprintf(why, sizeof why, "%s",
+             st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+    rc =
+        st->db != NULL ? map_code(sqlite3_extended_errcode(st->db)) : VX_ENOMEM;
+  } else {
+    sqlite3_extended_result_codes(st->db, 1);
+    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+    /* Reads only: a refused database is left exactly as it was. */
+    rc = vx_store_schema_check(st->db, why, sizeof why);
+    if (rc == 0 && sqlite3_db_readonly(st->db, "main") == 1) {
+      snprintf(why, sizeof why, "the database is read-only");
+      rc = VX_EIO;
+    }
+    if (rc == 0)
+      rc = configure(st->db, why, sizeof why);
+    if (rc == 0)
+      rc = vx_store_schema_migrate(st->db, why, sizeof why);
+  }
+  if (rc != 0) {
+    if (err != NULL && errlen > 0)
+      snprintf(err, errlen, "%s: %s", path, why);
+    vx_store_close(st);
+    return rc;
+  }
+  st->opened = true;
+  *out = st;
+  return 0;
+}
+
+void vx_store_close(vx_store *st) {
+  if (st == NULL)
+    return;
+  vx_store_rollback(st);
+  for (int q = 0; q < Q_COUNT; q++)
+    sqlite3_finalize(st->stmt[q]);
+  if (st->opened)
+    sqlite3_exec(st->db, "PRAGMA optimize", NULL, NULL, NULL);
+  if (sqlite3_close(st->db) != SQLITE_OK)
+    vx_log(VX_LOG_ERROR, "store: closing the database: %s",
+           sqlite3_errmsg(st->db));
+  free(st);
+}
+
+int vx_store_begin(vx_store *st) {
+  if (!sqlite3_get_autocommit(st->db))
+    return vx_store_refuse(st, VX_EINVAL, "a transaction is already open");
+  return exec_q(st, Q_BEGIN);
+}
+
+int vx_store_commit(vx_store *st, char *err, size_t errlen) {
+  int rc = vx_store_need_tx(st);
+  if (rc == 0)
+    rc = exec_q(st, Q_COMMIT);
+  if (rc != 0) {
+    copy_err(st, err, errlen);
+    vx_store_rollback(st); /* never leave a failed transaction open */
+  }
+  return rc;
+}
+
+void vx_store_rollback(vx_store *st) {
+  if (st->db == NULL || sqlite3_get_autocommit(st->db))
+    return;
+  /* A failed statement may have rolled back already (then autocommit is
+   * on again); every statement is reset after use, so none is pending. */
+  char keep[sizeof st->errmsg];
+  memcpy(keep, st->errmsg, sizeof keep);
+  if (exec_q(st, Q_ROLLBACK) != 0)
+    vx_log(VX_LOG_ERROR, "store: %s", st->errmsg);
+  memcpy(st->errmsg, keep, sizeof keep); /* the error that led here */
+}
+
+int vx_store_bump_revision(vx_store *st, uint64_t *revision) {
+  sqlite3_stmt *s;
+  int rc = vx_store_need_tx(st);
+  if (rc == 0)
+    rc = vx_store_prep(st, Q_BUMP, &s);
+  if (rc != 0)
+    return rc;
+  int step = sqlite3_step(s);
+  if (step != SQLITE_ROW) {
+    rc = step == SQLITE_DONE
+             ? vx_store_refuse(st, VX_EIO, "the revision row is gone")
+             : vx_store_fail(st, "bump revision");
+    vx_store_done(s);
+    return rc;
+  }
+  *revision = (uint64_t)sqlite3_column_int64(s, 0);
+  return vx_store_run(st, s, "bump revision");
+}

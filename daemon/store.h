@@ -1,0 +1,97 @@
+/*
+ * store.h - the SQLite store: the truth the daemon's state is loaded from.
+ * Every SQL statement of Vexil lives in store.c; a PostgreSQL backend
+ * would implement this same interface.
+ *
+ * WAL mode, foreign keys on, a busy timeout, schema migrations through
+ * PRAGMA user_version, prepared statements made once and reused. A change
+ * is one transaction (vx_store_begin ... vx_store_commit) that writes the
+ * rows, appends its audit entries and bumps the revision; synchronous=FULL
+ * so that a committed write survives kill -9 and power loss.
+ *
+ * Documents are JSON (jansson). Their shapes (see service.h):
+ *   flag      {"key", "description", "type", "archived", "created_at",
+ *              "updated_at", "revision", "environments": {ENV: state}}
+ *   state     {"enabled", "strategies", "variants", "dependencies"}
+ *   segment   {"id", "name", "description", "constraints"}
+ *   token     {"id", "name", "role": "admin"|"client", "environment"|null,
+ *              "created_at", "revoked_at"|null, "hash" (hex SHA-256)}
+ *   audit     {"id", "revision", "time", "actor", "action", "flag"|null,
+ *              "before"|null, "after"|null}
+ * Times are milliseconds since the epoch. Functions return 0 or a
+ * negative VX_E*; on an SQLite failure err (when given) holds its message.
+ * A vx_store is used by one thread at a time (the service's write lock).
+ */
+#ifndef VX_STORE_H
+#define VX_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct vx_store vx_store;
+
+/* Opens or creates the database (its folder must exist), applies
+ * migrations. Refuses a database whose user_version is newer than this
+ * build knows (VX_EUNSUPPORTED), and a file that is not a database
+ * (VX_EIO, with SQLite's message). */
+int vx_store_open(const char *path, vx_store **out, char *err, size_t errlen);
+void vx_store_close(vx_store *st);
+
+/* Everything, for the first snapshot. New references the caller owns:
+ * flags (object key -> flag), segments (object id -> segment),
+ * environments (array of names, creation order), tokens (array, with
+ * hashes), revision. */
+typedef struct vx_store_data {
+  json_t *flags;
+  json_t *segments;
+  json_t *environments;
+  json_t *tokens;
+  uint64_t revision;
+} vx_store_data;
+int vx_store_load(vx_store *st, vx_store_data *out, char *err, size_t errlen);
+void vx_store_data_dispose(vx_store_data *d);
+
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+int vx_store_begin(vx_store *st);
+int vx_store_commit(vx_store *st, char *err, size_t errlen);
+void vx_store_rollback(vx_store *st);
+
+/* Inside a transaction: increments and returns the revision. */
+int vx_store_bump_revision(vx_store *st, uint64_t *revision);
+
+/* Inside a transaction. put_flag replaces the flag row and all its
+ * per-environment states with the document's. */
+int vx_store_put_flag(vx_store *st, const json_t *flag);
+int vx_store_delete_flag(vx_store *st, const char *key);
+int vx_store_put_segment(vx_store *st, const json_t *segment);
+int vx_store_delete_segment(vx_store *st, const char *id);
+int vx_store_put_environment(vx_store *st, const char *name);
+int vx_store_delete_environment(vx_store *st, const char *name);
+/* *id receives the new token's id. */
+int vx_store_add_token(vx_store *st, const char *name, const char *role,
+                       const char *environment, const char *hash_hex,
+                       int64_t now_ms, int64_t *id);
+int vx_store_revoke_token(vx_store *st, int64_t id, int64_t now_ms);
+/* Appends an audit entry (before/after may be NULL); *id its id. */
+int vx_store_add_audit(vx_store *st, uint64_t revision, int64_t time_ms,
+                       const char *actor, const char *action, const char *flag,
+                       const json_t *before, const json_t *after, int64_t *id);
+
+/* Reads (outside or inside a transaction). The audit log, newest first:
+ * entries with id < before_id (0: from the newest), at most limit, only
+ * of flag when flag != NULL. *out: a new array. */
+int vx_store_list_audit(vx_store *st, const char *flag, int64_t before_id,
+                        int limit, json_t **out);
+/* One entry, or VX_ENOENT. */
+int vx_store_get_audit(vx_store *st, int64_t id, json_t **out);
+
+/* PRAGMA integrity_check, then PRAGMA foreign_key_check: 0 when both
+ * find nothing wrong, else VX_EIO and the report in err. */
+int vx_store_check(vx_store *st, char *err, size_t errlen);
+
+/* The message of the last failure of a function above (those without an
+ * err argument included); "" before any. Valid until the next call. */
+const char *vx_store_errmsg(const vx_store *st);
+
+#endif
