@@ -4,12 +4,16 @@
 set -eu
 packages="meson ninja-build pkg-config gcc libc6-dev python3
 libsqlite3-dev libconfig-dev libcunit1-dev libcivetweb-dev
-libjansson-dev libpcre2-dev"
+libjansson-dev libpcre2-dev libcurl4-openssl-dev"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
     missing="$missing $p"
 done
+# Node.js runs the end-to-end test with the real OpenFeature SDK (npm):
+# Debian's nodejs/npm unless a node is already there.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+  missing="$missing nodejs npm"
 if [ -n "$missing" ]; then
   echo "installing:$missing"
   export DEBIAN_FRONTEND=noninteractive

@@ -103,5 +103,6 @@ void vx_snapshot_free(vx_snapshot *s) {
     free(env->name);
   }
   free(s->envs);
+  free(s->auth);
   free(s);
 }

@@ -20,8 +20,19 @@ typedef struct vx_env {
   size_t count;
 } vx_env;
 
+/* A token the snapshot accepts: authentication reads it without a lock. */
+typedef struct vx_auth_entry {
+  unsigned char hash[32]; /* SHA-256 of the secret */
+  int role;               /* vx_role (service.h) */
+  int64_t id;
+  char name[128];
+  char environment[64]; /* a client token's environment, else "" */
+} vx_auth_entry;
+
 typedef struct vx_snapshot {
   uint64_t revision;
+  vx_auth_entry *auth; /* sorted by hash; owned, freed with the snapshot */
+  size_t n_auth;
   vx_env *envs;
   size_t n_envs;
   size_t cap_envs;

@@ -1,0 +1,126 @@
+/*
+ * http.h - the HTTP server (civetweb) and what its route modules share.
+ *
+ * http.c starts civetweb, owns the routing table and the helpers below:
+ * body reading with the size limit, JSON parsing with error positions,
+ * authentication (X-API-Key or Authorization: Bearer), JSON answers and
+ * errors, the access log and per-route metrics. Route modules:
+ *   http_eval.c   OFREP (/ofrep/v1/evaluate/flags[/{key}]) and the native
+ *                 evaluation API (/api/v1/evaluate[/{flag}])
+ *   http_admin*.c /api/v1/admin/...
+ *   http_ops.c    /healthz, /readyz, /metrics, /api/v1/openapi.json
+ *   sse.c         /api/v1/stream
+ * Every answer is JSON (or Prometheus text, or an event stream), never an
+ * HTML page; every error has a stable code: {"code", "message"} on native
+ * routes, {"errorCode", "errorDetails"} on OFREP routes.
+ */
+#ifndef VX_HTTP_H
+#define VX_HTTP_H
+
+#include <civetweb.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "service.h"
+
+typedef struct vx_http vx_http;
+
+/* Starts listening on cfg->listen with cfg->threads workers plus room for
+ * cfg->max_streams event streams, TCP_NODELAY on. */
+int vx_http_start(vx_service *svc, vx_http **out, char *err, size_t errlen);
+/* The port actually bound (useful with port 0). */
+int vx_http_port(const vx_http *h);
+/* The service a server was started for. */
+vx_service *vx_http_service(vx_http *h);
+/* Stops accepting, ends event streams, waits for requests in flight. */
+void vx_http_stop(vx_http *h);
+
+/* One request, as route handlers see it. */
+typedef struct vx_req {
+  struct mg_connection *conn;
+  const struct mg_request_info *info;
+  vx_service *svc;
+  vx_http *http;
+  const char *route; /* route label for metrics, e.g. "/api/v1/admin/flags" */
+  const char *path;  /* the path without the query string */
+  const char *rest;  /* the path after the route's prefix ("" or "key/...") */
+  vx_principal who;  /* after vx_req_auth */
+  bool ofrep;        /* errors use OFREP's shape */
+  int status;        /* the status sent, for the access log and metrics */
+  size_t sent;       /* bytes sent (headers and body), set by http.c */
+  bool close_after;  /* close the connection after the answer (http.c) */
+} vx_req;
+
+typedef void (*vx_route_fn)(vx_req *req);
+
+/* Registers a handler for a path prefix (exact match when the prefix does
+ * not end in '/'). Before vx_http_start's listeners run: route modules
+ * call it from their vx_http_routes_* function, which http.c calls. */
+void vx_http_route(vx_http *h, const char *prefix, const char *label,
+                   bool ofrep, vx_route_fn fn);
+
+/* Route modules' registration functions, called by vx_http_start. */
+void vx_http_routes_eval(vx_http *h);
+void vx_http_routes_admin(vx_http *h);
+void vx_http_routes_ops(vx_http *h);
+void vx_http_routes_sse(vx_http *h);
+
+/* ---- helpers for handlers. Each send function sends exactly one
+ * complete answer; after it the handler returns. */
+
+/* 1 when the method is one of the allowed ones (a '|'-separated list such
+ * as "GET|POST"); otherwise sends 405 METHOD_NOT_ALLOWED with an Allow
+ * header and returns 0. */
+int vx_req_method(vx_req *req, const char *allowed);
+
+/* Authenticates: fills req->who from X-API-Key or Authorization: Bearer.
+ * min VX_ROLE_NONE always succeeds (who.role may stay NONE). Otherwise
+ * sends 401 UNAUTHORIZED (no or unknown token) or 403 FORBIDDEN (a client
+ * token on an admin route) and returns 0. Returns 1 when allowed. */
+int vx_req_auth(vx_req *req, vx_role min);
+
+/* Authentication for evaluation routes: a client or admin token is
+ * required, unless cfg->open_evaluation. When open, no token passes with
+ * who.role NONE, a valid token fills req->who (a client token still binds
+ * its environment), and an unknown token is refused with 401 (a caller
+ * that sends a wrong token should learn it). Returns 1 when allowed, else
+ * 0 after sending the error. */
+int vx_req_auth_eval(vx_req *req);
+
+/* Reads the body (at most cfg->body_limit bytes, else 413 BODY_TOO_LARGE)
+ * and parses it as JSON. An empty body gives an empty object when
+ * empty_ok. Malformed JSON: 400 PARSE_ERROR (OFREP) or INVALID_JSON with
+ * "line L column C: text". Returns a new reference, or NULL when an error
+ * was sent. */
+json_t *vx_req_json(vx_req *req, bool empty_ok);
+
+/* The value of query parameter name (URL-decoded into buf), or NULL. */
+const char *vx_req_query(vx_req *req, const char *name, char *buf, size_t len);
+/* A request header, or NULL. */
+const char *vx_req_header(vx_req *req, const char *name);
+
+/* Sends JSON with status (steals the reference). extra_headers: NULL or
+ * "Name: value\r\n" lines. */
+void vx_send_json(vx_req *req, int status, json_t *body,
+                  const char *extra_headers);
+/* Sends a body as it is (e.g. text/plain metrics, 304 without a body). */
+void vx_send_raw(vx_req *req, int status, const char *content_type,
+                 const char *body, size_t len, const char *extra_headers);
+/* Sends an error: {"code", "message"} or, on OFREP routes,
+ * {"errorCode", "errorDetails"}. */
+void vx_send_error(vx_req *req, int status, const char *code, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+/* Starts an answer of unknown length (an event stream): 200, the
+ * content type, Cache-Control: no-cache, Connection: close, extra_headers
+ * (NULL or "Name: value\r\n" lines); the connection closes when the
+ * handler returns. Then vx_req_write sends the body piece by piece. Both
+ * return 0, or -1 when the client is gone. */
+int vx_req_start_stream(vx_req *req, const char *content_type,
+                        const char *extra_headers);
+int vx_req_write(vx_req *req, const void *data, size_t len);
+
+/* Sends a refused write: status, code, message and "field" when set. */
+void vx_send_werr(vx_req *req, const vx_werr *err);
+
+#endif

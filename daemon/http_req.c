@@ -1,0 +1,411 @@
+/*
+ * http_req.c - what route handlers use on a request (see http.h): the
+ * method check, authentication, the body with its size limit and JSON
+ * parsing, and the answers.
+ *
+ * Answers are written by hand: status line, headers and a small body in
+ * one mg_write, so that with TCP_NODELAY an answer is one segment (and
+ * never waits for a delayed ACK between a header write and a body write).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "http.h"
+#include "log.h"
+
+/* Debian's civetweb adds mg_disable_keep_alive (close the connection
+ * after this answer, without reading the rest of the request body).
+ * Weak: another build of civetweb may not have it. */
+#pragma weak mg_disable_keep_alive
+
+/* ---- answers */
+
+/* "Date: ..." of this second, cached per thread. */
+static const char *date_header(void) {
+  static __thread time_t cached = -1;
+  static __thread char buf[64];
+  time_t now = time(NULL);
+  if (now != cached) {
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, sizeof buf, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    cached = now;
+  }
+  return buf;
+}
+
+/* The Connection header this answer needs ("" when the default of the
+ * client's HTTP version applies). */
+static const char *connection_header(vx_req *req) {
+  const char *c = mg_get_header(req->conn, "Connection");
+  bool v10 = req->info->http_version != NULL &&
+             strcmp(req->info->http_version, "1.0") == 0;
+  bool keep = c != NULL ? strcasestr(c, "keep-alive") != NULL : !v10;
+  if (req->close_after || !keep)
+    return "Connection: close\r\n";
+  return v10 ? "Connection: keep-alive\r\n" : "";
+}
+
+static void send_answer(vx_req *req, int status, const char *ctype,
+                        const char *body, size_t len, const char *extra) {
+  if (req->status != 0) {
+    vx_log(VX_LOG_ERROR, "http: %s answered twice (%d, then %d)", req->path,
+           req->status, status);
+    return;
+  }
+  req->status = status;
+  bool no_body = status == 204 || status == 304;
+  /* HEAD: the headers GET would send, Content-Length included, no body. */
+  bool head = strcmp(req->info->request_method, "HEAD") == 0;
+  if (req->close_after && mg_disable_keep_alive != NULL)
+    mg_disable_keep_alive(req->conn);
+  char small[2048];
+  char length[48] = "";
+  char type[128] = "";
+  if (!no_body)
+    snprintf(length, sizeof length, "Content-Length: %zu\r\n", len);
+  if (ctype != NULL)
+    snprintf(type, sizeof type, "Content-Type: %s\r\n", ctype);
+  const char *fmt = "HTTP/1.1 %d %s\r\n%s%s%s%s%s\r\n";
+  const char *text = mg_get_response_code_text(req->conn, status);
+  const char *conn = connection_header(req);
+  const char *date = date_header();
+  if (extra == NULL)
+    extra = "";
+  int hl = snprintf(small, sizeof small, fmt, status, text, date, type, length,
+                    conn, extra);
+  if (hl < 0)
+    return;
+  if (no_body || head)
+    len = 0;
+  if ((size_t)hl + len <= sizeof small - 1) {
+    /* One write: status line, headers and body in one segment. */
+    if (len > 0)
+      memcpy(small + hl, body, len);
+    mg_write(req->conn, small, (size_t)hl + len);
+  } else if ((size_t)hl < sizeof small) {
+    mg_write(req->conn, small, (size_t)hl);
+    if (len > 0)
+      mg_write(req->conn, body, len);
+  } else {
+    char *big = malloc((size_t)hl + 1);
+    if (big == NULL)
+      return;
+    snprintf(big, (size_t)hl + 1, fmt, status, text, date, type, length, conn,
+             extra);
+    mg_write(req->conn, big, (size_t)hl);
+    free(big);
+    if (len > 0)
+      mg_write(req->conn, body, len);
+  }
+  req->sent = (size_t)hl + len;
+}
+
+int vx_req_start_stream(vx_req *req, const char *content_type,
+                        const char *extra_headers) {
+  if (req->status != 0)
+    return -1;
+  req->status = 200;
+  req->close_after = true;
+  if (mg_disable_keep_alive != NULL)
+    mg_disable_keep_alive(req->conn);
+  char head[1024];
+  int n = snprintf(head, sizeof head,
+                   "HTTP/1.1 200 OK\r\n%sContent-Type: %s\r\n"
+                   "Cache-Control: no-cache\r\nConnection: close\r\n%s\r\n",
+                   date_header(), content_type,
+                   extra_headers != NULL ? extra_headers : "");
+  if (n < 0 || (size_t)n >= sizeof head)
+    return -1;
+  return vx_req_write(req, head, (size_t)n);
+}
+
+int vx_req_write(vx_req *req, const void *data, size_t len) {
+  if (len == 0)
+    return 0;
+  int w = mg_write(req->conn, data, len);
+  if (w <= 0 || (size_t)w != len)
+    return -1;
+  req->sent += len;
+  return 0;
+}
+
+void vx_send_raw(vx_req *req, int status, const char *content_type,
+                 const char *body, size_t len, const char *extra_headers) {
+  send_answer(req, status, content_type, body, len, extra_headers);
+}
+
+static const char oom_body[] =
+    "{\"code\":\"INTERNAL\",\"message\":\"out of memory\"}";
+
+void vx_send_json(vx_req *req, int status, json_t *body,
+                  const char *extra_headers) {
+  const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY;
+  char stack[4096];
+  size_t n = body != NULL ? json_dumpb(body, stack, sizeof stack, flags) : 0;
+  if (n == 0) {
+    /* NULL (a json_pack that failed) or not encodable. */
+    send_answer(req, 500, "application/json", oom_body, sizeof oom_body - 1,
+                NULL);
+  } else if (n <= sizeof stack) {
+    send_answer(req, status, "application/json", stack, n, extra_headers);
+  } else {
+    char *heap = malloc(n);
+    if (heap != NULL && json_dumpb(body, heap, n, flags) == n)
+      send_answer(req, status, "application/json", heap, n, extra_headers);
+    else
+      send_answer(req, 500, "application/json", oom_body, sizeof oom_body - 1,
+                  NULL);
+    free(heap);
+  }
+  json_decref(body);
+}
+
+/* A JSON string of msg; when it is not UTF-8 (a message that quotes what
+ * the client sent, or one cut in the middle of a character), its ASCII. */
+static json_t *message_string(const char *msg) {
+  json_t *m = json_string(msg);
+  if (m != NULL)
+    return m;
+  char ascii[1024];
+  size_t i = 0;
+  for (; msg[i] != '\0' && i < sizeof ascii - 1; i++)
+    ascii[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+  ascii[i] = '\0';
+  return json_string(ascii);
+}
+
+/* An error body: OFREP's {"key"?, "errorCode", "errorDetails"} (the key
+ * on single-flag routes, as OFREP's failure shape requires) or the native
+ * {"code", "message"}. */
+static json_t *error_body(vx_req *req, const char *code, json_t *m) {
+  if (!req->ofrep)
+    return json_pack("{s:s, s:o}", "code", code, "message", m);
+  json_t *b = json_object();
+  if (b != NULL && req->rest != NULL && req->rest[0] != '\0')
+    json_object_set_new(b, "key", message_string(req->rest));
+  if (b != NULL) {
+    json_object_set_new(b, "errorCode", json_string(code));
+    json_object_set_new(b, "errorDetails", m);
+  } else {
+    json_decref(m);
+  }
+  return b;
+}
+
+static void send_error_v(vx_req *req, int status, const char *code,
+                         const char *extra, const char *fmt, va_list ap) {
+  char msg[1024];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  vx_send_json(req, status, error_body(req, code, message_string(msg)), extra);
+}
+
+void vx_send_error(vx_req *req, int status, const char *code, const char *fmt,
+                   ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  send_error_v(req, status, code, NULL, fmt, ap);
+  va_end(ap);
+}
+
+static void send_error_h(vx_req *req, int status, const char *code,
+                         const char *extra, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void send_error_h(vx_req *req, int status, const char *code,
+                         const char *extra, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  send_error_v(req, status, code, extra, fmt, ap);
+  va_end(ap);
+}
+
+void vx_send_werr(vx_req *req, const vx_werr *err) {
+  int status = err->status >= 400 && err->status <= 599 ? err->status : 500;
+  const char *code = err->code[0] ? err->code : "INTERNAL";
+  json_t *b = error_body(req, code, message_string(err->message));
+  if (b != NULL && err->field[0] != '\0')
+    json_object_set_new(b, "field", message_string(err->field));
+  vx_send_json(req, status, b, NULL);
+}
+
+/* ---- request helpers */
+
+static bool method_in(const char *m, const char *allowed) {
+  size_t ml = strlen(m);
+  for (const char *p = allowed; *p != '\0';) {
+    size_t l = strcspn(p, "|");
+    if (l == ml && strncmp(p, m, l) == 0)
+      return true;
+    p += l + (p[l] == '|');
+  }
+  return false;
+}
+
+int vx_req_method(vx_req *req, const char *allowed) {
+  const char *m = req->info->request_method;
+  /* HEAD is GET without the body (send_answer leaves it out). */
+  if (method_in(m, allowed) ||
+      (strcmp(m, "HEAD") == 0 && method_in("GET", allowed)))
+    return 1;
+  char allow[160] = "Allow: ";
+  size_t o = strlen(allow);
+  for (const char *p = allowed; *p != '\0' && o + 4 < sizeof allow; p++) {
+    if (*p == '|') {
+      allow[o++] = ',';
+      allow[o++] = ' ';
+    } else {
+      allow[o++] = *p;
+    }
+  }
+  snprintf(allow + o, sizeof allow - o, "\r\n");
+  send_error_h(req, 405, "METHOD_NOT_ALLOWED", allow,
+               "%s is not allowed here; allowed: %s", m, allowed);
+  return 0;
+}
+
+const char *vx_req_header(vx_req *req, const char *name) {
+  return mg_get_header(req->conn, name);
+}
+
+const char *vx_req_query(vx_req *req, const char *name, char *buf, size_t len) {
+  const char *q = req->info->query_string;
+  if (q == NULL || len == 0)
+    return NULL;
+  return mg_get_var(q, strlen(q), name, buf, len) >= 0 ? buf : NULL;
+}
+
+/* The token from X-API-Key or Authorization: Bearer, or NULL. */
+static const char *token_of(vx_req *req) {
+  const char *k = mg_get_header(req->conn, "X-API-Key");
+  if (k != NULL && *k != '\0')
+    return k;
+  const char *a = mg_get_header(req->conn, "Authorization");
+  if (a != NULL && strncasecmp(a, "Bearer", 6) == 0 &&
+      (a[6] == ' ' || a[6] == '\t')) {
+    a += 6;
+    while (*a == ' ' || *a == '\t')
+      a++;
+    return *a != '\0' ? a : NULL;
+  }
+  return NULL;
+}
+
+static const char unauthorized_h[] = "WWW-Authenticate: Bearer\r\n";
+
+int vx_req_auth(vx_req *req, vx_role min) {
+  const char *tok = token_of(req);
+  bool known =
+      tok != NULL && vx_service_authenticate(req->svc, tok, &req->who) == 0;
+  if (!known)
+    memset(&req->who, 0, sizeof req->who);
+  if (min == VX_ROLE_NONE)
+    return 1;
+  if (tok == NULL) {
+    send_error_h(req, 401, "UNAUTHORIZED", unauthorized_h,
+                 "a token is required: send X-API-Key or Authorization: "
+                 "Bearer");
+    return 0;
+  }
+  if (!known) {
+    send_error_h(req, 401, "UNAUTHORIZED", unauthorized_h,
+                 "unknown or revoked token");
+    return 0;
+  }
+  if (req->who.role < min) {
+    vx_send_error(req, 403, "FORBIDDEN", "this needs an %s token",
+                  min == VX_ROLE_ADMIN ? "admin" : "client or admin");
+    return 0;
+  }
+  return 1;
+}
+
+int vx_req_auth_eval(vx_req *req) {
+  if (!vx_service_config(req->svc)->open_evaluation)
+    return vx_req_auth(req, VX_ROLE_CLIENT);
+  vx_req_auth(req, VX_ROLE_NONE);
+  if (token_of(req) != NULL && req->who.role == VX_ROLE_NONE) {
+    send_error_h(req, 401, "UNAUTHORIZED", unauthorized_h,
+                 "unknown or revoked token (evaluation is open: send no "
+                 "token, or a valid one)");
+    return 0;
+  }
+  return 1;
+}
+
+static void body_too_large(vx_req *req, size_t limit) {
+  req->close_after = true;
+  vx_send_error(req, 413, "BODY_TOO_LARGE",
+                "the body is larger than the limit of %zu bytes", limit);
+}
+
+json_t *vx_req_json(vx_req *req, bool empty_ok) {
+  size_t limit = vx_service_config(req->svc)->body_limit;
+  long long cl = req->info->content_length;
+  const char *bad = req->ofrep ? "PARSE_ERROR" : "INVALID_JSON";
+  if (cl > 0 && (unsigned long long)cl > limit) {
+    body_too_large(req, limit);
+    return NULL;
+  }
+  /* Known length: read it. Chunked: grow up to the limit, then one more
+   * byte tells whether it goes beyond. */
+  size_t cap = cl >= 0 ? (size_t)cl : (limit < 16384 ? limit : 16384);
+  char *buf = malloc(cap + 1);
+  if (buf == NULL) {
+    vx_send_error(req, 500, "INTERNAL", "out of memory");
+    return NULL;
+  }
+  size_t n = 0;
+  for (;;) {
+    if (n == cap) {
+      if (cl >= 0)
+        break;
+      if (cap == limit) {
+        char extra;
+        if (mg_read(req->conn, &extra, 1) > 0) {
+          free(buf);
+          body_too_large(req, limit);
+          return NULL;
+        }
+        break;
+      }
+      size_t ncap = cap * 2 < limit ? cap * 2 : limit;
+      char *nb = realloc(buf, ncap + 1);
+      if (nb == NULL) {
+        free(buf);
+        vx_send_error(req, 500, "INTERNAL", "out of memory");
+        return NULL;
+      }
+      buf = nb;
+      cap = ncap;
+    }
+    int r = mg_read(req->conn, buf + n, cap - n);
+    if (r <= 0)
+      break;
+    n += (size_t)r;
+  }
+  if (cl >= 0 && n < (size_t)cl) {
+    free(buf);
+    req->close_after = true;
+    vx_send_error(req, 400, bad, "the body ended after %zu of %lld bytes", n,
+                  cl);
+    return NULL;
+  }
+  if (n == 0) {
+    free(buf);
+    if (empty_ok)
+      return json_object();
+    vx_send_error(req, 400, bad, "a JSON body is required");
+    return NULL;
+  }
+  json_error_t e;
+  json_t *j = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &e);
+  free(buf);
+  if (j == NULL)
+    vx_send_error(req, 400, bad, "line %d column %d: %s", e.line, e.column,
+                  e.text);
+  return j;
+}

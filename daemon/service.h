@@ -1,0 +1,170 @@
+/*
+ * service.h - the daemon's state and its one write path.
+ *
+ * The service owns the store (SQLite), the in-memory documents loaded from
+ * it, the plugin host and the engine. Readers (evaluation, auth) only read
+ * the current snapshot through the engine: no lock, no SQLite. Every write
+ * goes through one mutex and does, in order:
+ *   1. validate the new document (strict compile of every flag state that
+ *      changed, environments exist, dependency cycles, optimistic revision);
+ *   2. one SQLite transaction: rows, audit entries, revision + 1; COMMIT;
+ *   3. update the documents, build the next snapshot (only changed flags
+ *      recompiled) and publish it;
+ *   4. tell the listeners (event stream, metrics) the revision and the
+ *      changed flag keys.
+ * The function returns only after 4, so an HTTP answer sent after it
+ * describes committed, visible state.
+ *
+ * Native documents (JSON), as the admin API reads and writes them:
+ *   flag   {"key": "checkout", "description": "", "type": "boolean",
+ *           "archived": false, "created_at": ms, "updated_at": ms,
+ *           "revision": N (of its last change),
+ *           "environments": {"production": STATE, ...}}
+ *   STATE  {"enabled": bool, "strategies": [Unleash strategy objects],
+ *           "variants": [...], "dependencies": [...]}
+ *   "type" is boolean | string | number | object: what OFREP's value is
+ *   when a variant is served (a flag without variants answers a boolean).
+ *   segment {"id": "1", "name": "beta", "description": "",
+ *            "constraints": [...]}
+ * Every environment of the service appears in every flag (a missing state
+ * is {"enabled": false, "strategies": []}).
+ */
+#ifndef VX_SERVICE_H
+#define VX_SERVICE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "engine.h"
+#include "plugin_host.h"
+
+typedef enum vx_role {
+  VX_ROLE_NONE = 0,
+  VX_ROLE_CLIENT = 1, /* evaluation in one environment */
+  VX_ROLE_ADMIN = 2   /* everything */
+} vx_role;
+
+typedef struct vx_principal {
+  vx_role role;
+  int64_t token_id;     /* 0 for no token */
+  char name[128];       /* the token's name: the audit log's actor */
+  char environment[64]; /* a client token's environment */
+} vx_principal;
+
+/* Why a write was refused: an HTTP status, a stable code and a message. */
+typedef struct vx_werr {
+  int status;    /* 400, 403, 404, 409, 500 */
+  char code[48]; /* VALIDATION_FAILED, NOT_FOUND, CONFLICT, ... */
+  char message[1024];
+  char field[256]; /* where, when known: "environments.production.
+                      strategies[0].parameters.rollout" */
+} vx_werr;
+
+/* Listeners are told of each new revision with the changed flag keys (an
+ * array, maybe empty for token or environment changes). Called on the
+ * writer's thread after publish; must not call back into the service. */
+typedef void (*vx_change_fn)(uint64_t revision, const json_t *keys, void *arg);
+
+typedef struct vx_service vx_service;
+
+/* Opens the store, loads plugins, creates the default environment and the
+ * first admin token in an empty database (secret from VEXIL_ADMIN_TOKEN,
+ * else generated and returned in *new_admin_secret, to be printed once;
+ * free it), seeds demo flags when cfg->demo and the database is empty,
+ * builds and publishes the first snapshot. */
+int vx_service_open(const vx_config *cfg, vx_service **out,
+                    char **new_admin_secret, char *err, size_t errlen);
+void vx_service_close(vx_service *svc);
+
+const vx_config *vx_service_config(const vx_service *svc);
+vx_engine *vx_service_engine(vx_service *svc);
+vx_plugin_host *vx_service_plugins(vx_service *svc);
+bool vx_service_ready(const vx_service *svc);
+uint64_t vx_service_revision(vx_service *svc);
+
+/* Registers a change listener (at most 8). */
+int vx_service_on_change(vx_service *svc, vx_change_fn fn, void *arg);
+/* Unregisters it: once this returns, fn is not running and will not be
+ * called with arg again. */
+void vx_service_off_change(vx_service *svc, vx_change_fn fn, void *arg);
+
+/* The principal for a token secret, read from the current snapshot (no
+ * lock, no SQLite). VX_ENOENT for an unknown or revoked token. */
+int vx_service_authenticate(vx_service *svc, const char *secret,
+                            vx_principal *out);
+
+/* ---- reads for the admin API (take the write lock; not for the hot
+ * path). Each returns a new reference, or NULL when absent. */
+json_t *vx_service_list_flags(vx_service *svc);
+json_t *vx_service_get_flag(vx_service *svc, const char *key);
+json_t *vx_service_list_segments(vx_service *svc);
+json_t *vx_service_list_environments(vx_service *svc);
+json_t *vx_service_list_tokens(vx_service *svc); /* without hashes */
+/* The audit log, newest first; flag NULL for all. */
+json_t *vx_service_audit(vx_service *svc, const char *flag, int64_t before_id,
+                         int limit);
+
+/* ---- writes. Each returns 0 and fills *saved (a new reference, may be
+ * NULL when not wanted), or a negative VX_E* with *err filled. */
+
+/* Creates or replaces a flag. doc may omit fields (description, type,
+ * archived, environments or some of them): they keep their current value
+ * (or the defaults for a new flag). if_revision >= 0 refuses with 409
+ * CONFLICT when the flag changed after that revision. action names the
+ * audit entry ("create", "update", "enable", "archive", ...). */
+int vx_service_put_flag(vx_service *svc, const vx_principal *actor,
+                        const char *action, const json_t *doc,
+                        int64_t if_revision, json_t **saved, vx_werr *err);
+
+/* Reverts a flag to its state before audit entry id (the entry's
+ * "before"; a flag created by that entry is archived). if_revision as for
+ * vx_service_put_flag, checked under the same lock as the write. */
+int vx_service_revert(vx_service *svc, const vx_principal *actor, int64_t id,
+                      int64_t if_revision, json_t **saved, vx_werr *err);
+
+int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
+                           const json_t *doc, json_t **saved, vx_werr *err);
+/* Refused (409) while a flag uses the segment. */
+int vx_service_delete_segment(vx_service *svc, const vx_principal *actor,
+                              const char *id, vx_werr *err);
+
+int vx_service_put_environment(vx_service *svc, const vx_principal *actor,
+                               const char *name, vx_werr *err);
+/* Refused (409) for the default environment or one a live token uses. */
+int vx_service_delete_environment(vx_service *svc, const vx_principal *actor,
+                                  const char *name, vx_werr *err);
+
+/* Creates a token; *created holds {"id", "name", "role", "environment",
+ * "secret"} (the only time the secret is shown). */
+int vx_service_create_token(vx_service *svc, const vx_principal *actor,
+                            const char *name, vx_role role,
+                            const char *environment, json_t **created,
+                            vx_werr *err);
+int vx_service_revoke_token(vx_service *svc, const vx_principal *actor,
+                            int64_t id, vx_werr *err);
+
+/* Everything as one native document {"version": 1, "environments",
+ * "segments", "flags"} (a new reference). */
+json_t *vx_service_export(vx_service *svc);
+
+typedef enum vx_import_how { VX_MERGE = 0, VX_REPLACE = 1 } vx_import_how;
+
+/* Imports a native export (all environments) or an Unleash state (into
+ * one environment) as one transaction: everything or nothing. replace:
+ * flags absent from the document are archived (native) or switched off in
+ * that environment (Unleash). *summary: {"created", "updated",
+ * "archived"} counts. */
+int vx_service_import_native(vx_service *svc, const vx_principal *actor,
+                             const json_t *doc, vx_import_how how,
+                             json_t **summary, vx_werr *err);
+int vx_service_import_unleash(vx_service *svc, const vx_principal *actor,
+                              const json_t *doc, const char *environment,
+                              vx_import_how how, json_t **summary,
+                              vx_werr *err);
+
+/* The time source for audit entries and documents; tests may replace it. */
+int64_t vx_service_now_ms(void);
+
+#endif

@@ -1,0 +1,422 @@
+/* service_flags.c - the write path for flags: validate (shape, strict
+ * compile of what changed, dependencies), one transaction (rows + audit +
+ * revision), then update the documents and publish the next snapshot. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "constraint.h"
+#include "flag.h"
+#include "log.h"
+#include "service_internal.h"
+#include "sha256.h"
+
+/* ------------------------------------------------------------ validation */
+
+/* A flag key: 1..255 bytes of UTF-8 (jansson checked it), no control
+ * character, no '/' (keys appear in URL paths). */
+static bool valid_key(const char *k) {
+  size_t n = strlen(k);
+  if (n == 0 || n > 255)
+    return false;
+  for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+    if (*p < 0x20 || *p == 0x7f || *p == '/')
+      return false;
+  return true;
+}
+
+
+
+static int merge_state(vx_service *svc, json_t *states, const char *env,
+                       const json_t *given, vx_werr *err) {
+  char field[256];
+  snprintf(field, sizeof field, "environments.%s", env);
+  if (!vx_env_exists_locked(svc, env))
+    return vx_werr_set(err, VX_ENOENT, 400, "UNKNOWN_ENVIRONMENT", field,
+                       "there is no environment \"%s\"", env);
+  if (!json_is_object(given))
+    return vx_werr_set(err, VX_ETYPE, 400, "INVALID_TYPE", field,
+                       "an environment's state must be an object");
+  json_t *state = json_object_get(states, env);
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)given, k, v) {
+    snprintf(field, sizeof field, "environments.%s.%s", env, k);
+    if (strcmp(k, "enabled") == 0) {
+      if (!json_is_boolean(v))
+        return vx_werr_set(err, VX_ETYPE, 400, "INVALID_TYPE", field,
+                           "enabled must be true or false");
+    } else if (strcmp(k, "strategies") == 0 || strcmp(k, "variants") == 0 ||
+               strcmp(k, "dependencies") == 0) {
+      if (!json_is_array(v))
+        return vx_werr_set(err, VX_ETYPE, 400, "INVALID_TYPE", field,
+                           "%s must be an array", k);
+    } else {
+      return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", field,
+                         "unknown field %s", k);
+    }
+    json_object_set(state, k, v);
+  }
+  return 0;
+}
+
+/* Applies doc's fields to flag (a copy of the current one or defaults). */
+static int merge_flag(vx_service *svc, json_t *flag, const json_t *doc,
+                      vx_werr *err) {
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)doc, k, v) {
+    if (strcmp(k, "key") == 0 || strcmp(k, "created_at") == 0 ||
+        strcmp(k, "updated_at") == 0 || strcmp(k, "revision") == 0)
+      continue; /* the key was checked; the rest is the server's */
+    if (strcmp(k, "description") == 0) {
+      if (!json_is_string(v) || json_string_length(v) > 4000)
+        return vx_werr_set(err, VX_ETYPE, 400, "INVALID_TYPE", k,
+                           "description must be a string of at most 4000 "
+                           "bytes");
+      json_object_set(flag, k, v);
+    } else if (strcmp(k, "type") == 0) {
+      const char *t = json_string_value(v);
+      if (t == NULL || (strcmp(t, "boolean") && strcmp(t, "string") &&
+                        strcmp(t, "number") && strcmp(t, "object")))
+        return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", k,
+                           "type must be boolean, string, number or object");
+      json_object_set(flag, k, v);
+    } else if (strcmp(k, "archived") == 0) {
+      if (!json_is_boolean(v))
+        return vx_werr_set(err, VX_ETYPE, 400, "INVALID_TYPE", k,
+                           "archived must be true or false");
+      json_object_set(flag, k, v);
+    } else if (strcmp(k, "environments") == 0) {
+      if (!json_is_object(v))
+        return vx_werr_set(err, VX_ETYPE, 400, "INVALID_TYPE", k,
+                           "environments must be an object");
+      const char *env;
+      json_t *state;
+      json_object_foreach(v, env, state) {
+        int rc = merge_state(svc, json_object_get(flag, "environments"), env,
+                             state, err);
+        if (rc != 0)
+          return rc;
+      }
+    } else {
+      return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", k,
+                         "unknown field %s", k);
+    }
+  }
+  return 0;
+}
+
+static bool has_dependencies(const json_t *flag, const char *env) {
+  const json_t *state =
+      json_object_get(json_object_get(flag, "environments"), env);
+  return json_array_size(json_object_get(state, "dependencies")) > 0;
+}
+
+/* Dependencies of `flag` in env: parents exist, no cycle, one level (a
+ * parent has no parents, and a flag that is a parent has none). */
+static int check_dependencies(vx_service *svc, const json_t *flag,
+                              const char *env, vx_werr *err) {
+  const char *key = json_string_value(json_object_get(flag, "key"));
+  const json_t *deps = json_object_get(
+      json_object_get(json_object_get(flag, "environments"), env),
+      "dependencies");
+  char field[256];
+  snprintf(field, sizeof field, "environments.%s.dependencies", env);
+  size_t i;
+  json_t *d;
+  json_array_foreach(deps, i, d) {
+    const char *parent = json_string_value(json_object_get(d, "feature"));
+    if (parent == NULL)
+      return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", field,
+                         "dependencies[%zu].feature must be a flag key", i);
+    if (strcmp(parent, key) == 0)
+      return vx_werr_set(err, VX_ECYCLE, 400, "DEPENDENCY_CYCLE", field,
+                         "%s cannot depend on itself", key);
+    const json_t *p = json_object_get(svc->flags, parent);
+    if (p == NULL)
+      return vx_werr_set(err, VX_ENOENT, 400, "UNKNOWN_FLAG", field,
+                         "dependencies[%zu]: there is no flag \"%s\"", i,
+                         parent);
+    if (has_dependencies(p, env)) {
+      /* Does the parent's chain lead back here? Then it is a cycle. */
+      const json_t *pdeps = json_object_get(
+          json_object_get(json_object_get(p, "environments"), env),
+          "dependencies");
+      size_t j;
+      json_t *pd;
+      json_array_foreach(pdeps, j, pd) {
+        const char *gp = json_string_value(json_object_get(pd, "feature"));
+        if (gp != NULL && strcmp(gp, key) == 0)
+          return vx_werr_set(err, VX_ECYCLE, 400, "DEPENDENCY_CYCLE", field,
+                             "%s depends on %s, which depends on %s", key,
+                             parent, key);
+      }
+      return vx_werr_set(err, VX_EINVAL, 400, "DEPENDENCY_DEPTH", field,
+                         "%s depends on other flags; dependencies are one "
+                         "level deep",
+                         parent);
+    }
+  }
+  if (json_array_size(deps) == 0)
+    return 0;
+  /* A flag others depend on cannot get dependencies itself. */
+  const char *other;
+  json_t *o;
+  json_object_foreach(svc->flags, other, o) {
+    if (strcmp(other, key) == 0)
+      continue;
+    const json_t *odeps = json_object_get(
+        json_object_get(json_object_get(o, "environments"), env),
+        "dependencies");
+    json_array_foreach(odeps, i, d) {
+      const char *parent = json_string_value(json_object_get(d, "feature"));
+      if (parent != NULL && strcmp(parent, key) == 0)
+        return vx_werr_set(err, VX_EINVAL, 400, "DEPENDENCY_DEPTH", field,
+                           "%s is a parent of %s; dependencies are one level "
+                           "deep",
+                           key, other);
+    }
+  }
+  return 0;
+}
+
+/* Compiles the state of env strictly; on failure names the place. */
+static int check_compiles(vx_service *svc, const json_t *flag, const char *env,
+                          vx_werr *err) {
+  json_t *def = vx_service_compile_def(flag, env);
+  vx_flag *f = NULL;
+  char why[1024] = "";
+  int rc = vx_flag_compile(def, svc->st.segments, svc->plugins,
+                           VX_COMPILE_STRICT, &f, why, sizeof why);
+  json_decref(def);
+  vx_flag_unref(f);
+  if (rc == 0)
+    return 0;
+  char field[256];
+  snprintf(field, sizeof field, "environments.%s", env);
+  return vx_werr_set(err, rc, 400, "VALIDATION_FAILED", field, "%s: %s", env,
+                     why);
+}
+
+int vx_service_prepare_flag_locked(vx_service *svc, const json_t *doc,
+                                   int64_t if_revision, bool strict,
+                                   json_t *warnings, json_t **out,
+                                   vx_werr *err) {
+  *out = NULL;
+  if (!json_is_object(doc))
+    return vx_werr_set(err, VX_ETYPE, 400, "INVALID_TYPE", "",
+                       "a flag must be a JSON object");
+  const char *key = json_string_value(json_object_get(doc, "key"));
+  if (key == NULL || !valid_key(key))
+    return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "key",
+                       "key must be 1..255 bytes without '/' or control "
+                       "characters");
+  const json_t *current = json_object_get(svc->flags, key);
+  if (current != NULL && if_revision >= 0 &&
+      json_integer_value(json_object_get(current, "revision")) > if_revision)
+    return vx_werr_set(
+        err, VX_ECONFLICT, 409, "CONFLICT", "revision",
+        "flag %s changed at revision %lld, after revision %lld", key,
+        (long long)json_integer_value(json_object_get(current, "revision")),
+        (long long)if_revision);
+  json_t *flag;
+  if (current != NULL) {
+    flag = json_deep_copy(current);
+  } else {
+    int64_t now = vx_service_now_ms();
+    flag = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:{}}", "key", key,
+                     "description", "", "type", "boolean", "archived", 0,
+                     "created_at", (json_int_t)now, "updated_at",
+                     (json_int_t)now, "revision", 0, "environments");
+  }
+  if (flag == NULL)
+    return vx_werr_set(err, VX_ENOMEM, 500, "INTERNAL", "", "out of memory");
+  json_t *states = json_object_get(flag, "environments");
+  size_t i;
+  json_t *env;
+  json_array_foreach(svc->environments, i, env) {
+    if (json_object_get(states, json_string_value(env)) == NULL)
+      json_object_set_new(states, json_string_value(env),
+                          json_pack("{s:b, s:[]}", "enabled", 0, "strategies"));
+  }
+  int rc = merge_flag(svc, flag, doc, err);
+  /* Validate what changed: an untouched state imported leniently earlier
+   * must not block an unrelated edit. */
+  json_array_foreach(svc->environments, i, env) {
+    if (rc != 0)
+      break;
+    const char *name = json_string_value(env);
+    const json_t *before =
+        current
+            ? json_object_get(json_object_get(current, "environments"), name)
+            : NULL;
+    if (before != NULL && json_equal(before, json_object_get(states, name)))
+      continue;
+    vx_werr problem;
+    int prc = check_compiles(svc, flag, name, &problem);
+    if (prc == 0)
+      prc = check_dependencies(svc, flag, name, &problem);
+    if (prc != 0) {
+      if (strict) {
+        *err = problem;
+        rc = prc;
+      } else if (warnings != NULL) {
+        json_array_append_new(warnings,
+                              json_sprintf("%s: %s", key, problem.message));
+      }
+    }
+  }
+  if (rc != 0) {
+    json_decref(flag);
+    return rc;
+  }
+  *out = flag;
+  return 0;
+}
+
+int vx_service_store_flag_locked(vx_service *svc, uint64_t revision,
+                                 const vx_principal *actor, const char *action,
+                                 const json_t *before, json_t *after,
+                                 vx_werr *err) {
+  int64_t now = vx_service_now_ms();
+  json_object_set_new(after, "revision", json_integer((json_int_t)revision));
+  json_object_set_new(after, "updated_at", json_integer(now));
+  int64_t id;
+  const char *key = json_string_value(json_object_get(after, "key"));
+  int rc = vx_store_put_flag(svc->store, after);
+  if (rc == 0)
+    rc = vx_store_add_audit(svc->store, revision, now, vx_actor_name(actor),
+                            action, key, before, after, &id);
+  if (rc != 0)
+    return vx_werr_set(err, rc, 500, "STORE_ERROR", "",
+                       "the database refused the write: %s", vx_strerror(rc));
+  return 0;
+}
+
+/* Everything but the bookkeeping fields: is the write a no-op? */
+static bool same_content(const json_t *a, const json_t *b) {
+  json_t *x = json_deep_copy(a), *y = json_deep_copy(b);
+  static const char *skip[] = {"updated_at", "revision", "created_at"};
+  for (size_t i = 0; i < 3; i++) {
+    json_object_del(x, skip[i]);
+    json_object_del(y, skip[i]);
+  }
+  bool same = json_equal(x, y);
+  json_decref(x);
+  json_decref(y);
+  return same;
+}
+
+
+
+/* put_flag with the lock held. */
+static int put_flag_locked(vx_service *svc, const vx_principal *actor,
+                           const char *action, const json_t *doc,
+                           int64_t if_revision, bool strict, json_t **saved,
+                           vx_werr *err) {
+  json_t *flag;
+  int rc = vx_service_prepare_flag_locked(svc, doc, if_revision, strict, NULL,
+                                          &flag, err);
+  if (rc != 0)
+    return rc;
+  const char *key = json_string_value(json_object_get(flag, "key"));
+  json_t *current = json_object_get(svc->flags, key);
+  if (current != NULL && same_content(current, flag)) {
+    json_decref(flag); /* nothing changes: no revision, no audit entry */
+    if (saved != NULL)
+      *saved = json_deep_copy(current);
+    return 0;
+  }
+  uint64_t revision;
+  rc = vx_begin_locked(svc, &revision, err);
+  if (rc != 0) {
+    json_decref(flag);
+    return rc;
+  }
+  rc = vx_service_store_flag_locked(
+      svc, revision, actor, current ? action : "create", current, flag, err);
+  json_t *keys = json_pack("[s]", key);
+  if (rc == 0) {
+    /* Memory follows only a committed write: stage after COMMIT. */
+    char why[512] = "";
+    if (vx_store_commit(svc->store, why, sizeof why) != 0) {
+      rc = vx_werr_set(err, VX_EIO, 500, "STORE_ERROR", "",
+                       "the database refused the commit: %s", why);
+    }
+  }
+  if (rc != 0) {
+    vx_store_rollback(svc->store);
+    json_decref(keys);
+    json_decref(flag);
+    return rc;
+  }
+  json_object_set(svc->flags, key, flag);
+  vx_service_stage_flag_locked(svc, flag);
+  svc->st.revision = revision;
+  char why[512];
+  if (vx_service_publish_locked(svc, keys, why, sizeof why) != 0)
+    vx_log(VX_LOG_ERROR, "revision %llu committed but not published: %s",
+           (unsigned long long)revision, why);
+  json_decref(keys);
+  if (saved != NULL)
+    *saved = json_deep_copy(flag);
+  json_decref(flag);
+  return 0;
+}
+
+int vx_service_put_flag(vx_service *svc, const vx_principal *actor,
+                        const char *action, const json_t *doc,
+                        int64_t if_revision, json_t **saved, vx_werr *err) {
+  if (saved != NULL)
+    *saved = NULL;
+  pthread_mutex_lock(&svc->lock);
+  int rc = put_flag_locked(svc, actor, action ? action : "update", doc,
+                           if_revision, true, saved, err);
+  pthread_mutex_unlock(&svc->lock);
+  return rc;
+}
+
+int vx_service_revert(vx_service *svc, const vx_principal *actor, int64_t id,
+                      int64_t if_revision, json_t **saved, vx_werr *err) {
+  if (saved != NULL)
+    *saved = NULL;
+  pthread_mutex_lock(&svc->lock);
+  json_t *entry = NULL;
+  int rc = vx_store_get_audit(svc->store, id, &entry);
+  const char *key = json_string_value(json_object_get(entry, "flag"));
+  if (rc != 0) {
+    rc = vx_werr_set(err, VX_ENOENT, 404, "NOT_FOUND", "id",
+                     "there is no audit entry %lld", (long long)id);
+  } else if (key == NULL) {
+    rc = vx_werr_set(err, VX_EINVAL, 400, "NOT_REVERTIBLE", "id",
+                     "audit entry %lld is not a change of a flag",
+                     (long long)id);
+  } else {
+    const json_t *before = json_object_get(entry, "before");
+    json_t *doc;
+    if (json_is_object(before)) {
+      doc = json_deep_copy(before);
+      /* Environments created since keep their current state; removed ones
+       * are gone. */
+      json_t *states = json_object_get(doc, "environments");
+      const char *env;
+      json_t *st;
+      void *tmp;
+      json_object_foreach_safe(states, tmp, env, st) {
+        if (!vx_env_exists_locked(svc, env))
+          json_object_del(states, env);
+      }
+    } else { /* the entry created the flag: reverting archives it */
+      doc = json_pack("{s:s, s:b}", "key", key, "archived", 1);
+    }
+    /* What was valid then is restored even if a plugin changed since. */
+    rc = put_flag_locked(svc, actor, "revert", doc, if_revision, false, saved,
+                         err);
+    json_decref(doc);
+  }
+  json_decref(entry);
+  pthread_mutex_unlock(&svc->lock);
+  return rc;
+}
+

@@ -1,0 +1,100 @@
+/*
+ * service_internal.h - what service.c, service_write.c and
+ * service_import.c share. Not for other modules: use service.h.
+ *
+ * Locking: svc->lock guards every field below except `engine` (readers go
+ * through it without a lock) and `ready`. Functions named *_locked expect
+ * the caller to hold it.
+ */
+#ifndef VX_SERVICE_INTERNAL_H
+#define VX_SERVICE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "service.h"
+#include "state.h"
+#include "store.h"
+
+#define VX_MAX_LISTENERS 8
+
+struct vx_service {
+  vx_config cfg;
+  vx_store *store;
+  vx_plugin_host *plugins;
+  vx_engine *engine;
+  pthread_mutex_t lock;
+  json_t *flags;        /* key -> flag document */
+  json_t *segments;     /* id -> segment document */
+  json_t *environments; /* array of names, creation order */
+  json_t *tokens;       /* array of token documents, with "hash" */
+  vx_state st;          /* compile definitions: what snapshots are built of */
+  atomic_bool ready;
+  struct {
+    vx_change_fn fn;
+    void *arg;
+  } listeners[VX_MAX_LISTENERS];
+  int n_listeners;
+};
+
+/* Fills err; returns rc (negative) for `return werr(...)`. */
+int vx_werr_set(vx_werr *err, int rc, int status, const char *code,
+                const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* The compile definition of a flag in one environment: its state plus
+ * "name" and "type". A new reference. */
+json_t *vx_service_compile_def(const json_t *flag, const char *env);
+
+/* Puts (or removes, when archived) every environment's compile definition
+ * of flag into svc->st. */
+void vx_service_stage_flag_locked(vx_service *svc, const json_t *flag);
+
+/* Builds the snapshot of svc->st at its revision (reusing unchanged flags
+ * of the current one), attaches the live tokens, publishes it, and tells
+ * the listeners. keys: the changed flag keys (may be NULL). */
+int vx_service_publish_locked(vx_service *svc, const json_t *keys, char *err,
+                              size_t errlen);
+
+/* Validates doc against the current documents and returns the complete
+ * new flag document (a new reference) in *out. strict: every changed
+ * state must compile strictly (admin writes); otherwise problems are only
+ * collected as text into warnings (an array, may be NULL). */
+int vx_service_prepare_flag_locked(vx_service *svc, const json_t *doc,
+                                   int64_t if_revision, bool strict,
+                                   json_t *warnings, json_t **out,
+                                   vx_werr *err);
+
+/* Writes flag (already prepared) in the open transaction at revision,
+ * with an audit entry from before (NULL: created) to after. */
+int vx_service_store_flag_locked(vx_service *svc, uint64_t revision,
+                                 const vx_principal *actor, const char *action,
+                                 const json_t *before, json_t *after,
+                                 vx_werr *err);
+
+/* A new token secret ("vx_" + 64 hex digits from getrandom), malloc'ed. */
+char *vx_service_new_secret(void);
+
+/* Imports the demo flags into the default environment (cfg->demo on an
+ * empty database). Takes the lock. */
+int vx_service_seed_demo(vx_service *svc, char *err, size_t errlen);
+
+/* The values of obj, deep-copied, in key order (a new array). */
+json_t *vx_sorted_values(const json_t *obj);
+
+/* An environment name: [A-Za-z0-9_.-]{1,63}. */
+bool vx_valid_env_name(const char *n);
+bool vx_env_exists_locked(vx_service *svc, const char *name);
+
+/* BEGIN and a new revision; on failure err says why (500). */
+int vx_begin_locked(vx_service *svc, uint64_t *revision, vx_werr *err);
+/* Commits the transaction vx_begin_locked opened when rc is 0 and
+ * publishes; else (or when COMMIT fails) rolls back. Returns 0 or the
+ * error (err filled). */
+int vx_commit_and_publish_locked(vx_service *svc, int rc, uint64_t revision,
+                                 json_t *keys, vx_werr *err);
+
+/* The actor name for the audit log. */
+const char *vx_actor_name(const vx_principal *actor);
+
+#endif

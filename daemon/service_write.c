@@ -1,0 +1,455 @@
+/* service_write.c - the write path for segments, environments and tokens:
+ * validate, one transaction (rows + audit + revision), then update the
+ * documents and publish the next snapshot. Flags are in service_flags.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "constraint.h"
+#include "flag.h"
+#include "log.h"
+#include "service_internal.h"
+#include "sha256.h"
+
+/* ------------------------------------------------- transaction helpers */
+
+/* An environment name: [A-Za-z0-9_.-]{1,63}. */
+bool vx_valid_env_name(const char *n) {
+  size_t len = strlen(n);
+  if (len == 0 || len > 63)
+    return false;
+  return strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789_.-") == len;
+}
+
+bool vx_env_exists_locked(vx_service *svc, const char *name) {
+  size_t i;
+  json_t *e;
+  json_array_foreach(svc->environments, i, e) {
+    if (strcmp(json_string_value(e), name) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* Commits a transaction begun by the caller and publishes; on any failure
+ * rolls back and leaves memory unchanged. */
+int vx_commit_and_publish_locked(vx_service *svc, int rc, uint64_t revision,
+                              json_t *keys, vx_werr *err) {
+  char why[512] = "";
+  if (rc == 0 && vx_store_commit(svc->store, why, sizeof why) != 0)
+    rc = vx_werr_set(err, VX_EIO, 500, "STORE_ERROR", "",
+                     "the database refused the commit: %s", why);
+  if (rc != 0) {
+    vx_store_rollback(svc->store);
+    return rc;
+  }
+  svc->st.revision = revision;
+  if (vx_service_publish_locked(svc, keys, why, sizeof why) != 0)
+    vx_log(VX_LOG_ERROR,
+           "revision %llu is committed but could not be "
+           "published: %s",
+           (unsigned long long)revision, why);
+  return 0;
+}
+
+int vx_begin_locked(vx_service *svc, uint64_t *revision, vx_werr *err) {
+  int rc = vx_store_begin(svc->store);
+  if (rc == 0)
+    rc = vx_store_bump_revision(svc->store, revision);
+  if (rc != 0) {
+    vx_store_rollback(svc->store);
+    return vx_werr_set(err, rc, 500, "STORE_ERROR", "",
+                       "the database refused the transaction: %s",
+                       vx_strerror(rc));
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------- segments */
+
+static bool strategy_uses_segment(const json_t *strategy, const char *id) {
+  size_t i;
+  json_t *s;
+  json_array_foreach(json_object_get(strategy, "segments"), i, s) {
+    char buf[64];
+    if (json_is_integer(s))
+      snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(s));
+    else
+      snprintf(buf, sizeof buf, "%s", json_string_value(s) ?: "");
+    if (strcmp(buf, id) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* The keys of flags using segment id (a new array). */
+static json_t *segment_users(vx_service *svc, const char *id) {
+  json_t *keys = json_array();
+  const char *key;
+  json_t *flag;
+  json_object_foreach(svc->flags, key, flag) {
+    bool uses = false;
+    const char *env;
+    json_t *state;
+    json_object_foreach(json_object_get(flag, "environments"), env, state) {
+      size_t i;
+      json_t *s;
+      json_array_foreach(json_object_get(state, "strategies"), i, s) {
+        uses |= strategy_uses_segment(s, id);
+      }
+    }
+    if (uses)
+      json_array_append_new(keys, json_string(key));
+  }
+  return keys;
+}
+
+int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
+                           const json_t *doc, json_t **saved, vx_werr *err) {
+  if (saved != NULL)
+    *saved = NULL;
+  if (!json_is_object(doc))
+    return vx_werr_set(err, VX_ETYPE, 400, "INVALID_TYPE", "",
+                       "a segment must be a JSON object");
+  const json_t *idj = json_object_get(doc, "id");
+  char id[64];
+  if (json_is_integer(idj))
+    snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT, json_integer_value(idj));
+  else if (json_is_string(idj) && json_string_length(idj) > 0 &&
+           json_string_length(idj) < sizeof id &&
+           strchr(json_string_value(idj), '/') == NULL)
+    snprintf(id, sizeof id, "%s", json_string_value(idj));
+  else
+    return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "id",
+                       "id must be a number or a short string without '/'");
+  const json_t *name = json_object_get(doc, "name");
+  const json_t *desc = json_object_get(doc, "description");
+  const json_t *cons = json_object_get(doc, "constraints");
+  if (!json_is_string(name) || json_string_length(name) == 0)
+    return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "name",
+                       "name must be a non-empty string");
+  if (desc != NULL && !json_is_string(desc))
+    return vx_werr_set(err, VX_ETYPE, 400, "INVALID_TYPE", "description",
+                       "description must be a string");
+  if (!json_is_array(cons))
+    return vx_werr_set(err, VX_ETYPE, 400, "INVALID_TYPE", "constraints",
+                       "constraints must be an array");
+  size_t i;
+  json_t *c;
+  json_array_foreach(cons, i, c) {
+    vx_constraint compiled;
+    char why[512] = "";
+    int rc = vx_constraint_compile(c, &compiled, why, sizeof why);
+    vx_constraint_free(&compiled);
+    if (rc != 0) {
+      char field[64];
+      snprintf(field, sizeof field, "constraints[%zu]", i);
+      return vx_werr_set(err, rc, 400, "VALIDATION_FAILED", field,
+                         "constraints[%zu]: %s", i, why);
+    }
+  }
+  json_t *seg =
+      json_pack("{s:s, s:O, s:s, s:O}", "id", id, "name", name, "description",
+                desc ? json_string_value(desc) : "", "constraints", cons);
+  pthread_mutex_lock(&svc->lock);
+  const json_t *before = json_object_get(svc->segments, id);
+  uint64_t revision;
+  int64_t audit_id;
+  int rc = vx_begin_locked(svc, &revision, err);
+  if (rc == 0) {
+    rc = vx_store_put_segment(svc->store, seg);
+    if (rc == 0)
+      rc = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
+                              vx_actor_name(actor),
+                              before ? "segment.update" : "segment.create",
+                              NULL, before, seg, &audit_id);
+    if (rc != 0)
+      rc = vx_werr_set(err, rc, 500, "STORE_ERROR", "",
+                       "the database refused the write: %s", vx_strerror(rc));
+    json_t *users = segment_users(svc, id);
+    char why[512] = "";
+    if (rc == 0 && vx_store_commit(svc->store, why, sizeof why) != 0)
+      rc = vx_werr_set(err, VX_EIO, 500, "STORE_ERROR", "",
+                       "the database refused the commit: %s", why);
+    if (rc != 0) {
+      vx_store_rollback(svc->store);
+    } else {
+      json_object_set(svc->segments, id, seg);
+      json_object_set(svc->st.segments, id, seg);
+      svc->st.revision = revision;
+      if (vx_service_publish_locked(svc, users, why, sizeof why) != 0)
+        vx_log(VX_LOG_ERROR, "revision %llu committed but not published: %s",
+               (unsigned long long)revision, why);
+      if (saved != NULL)
+        *saved = json_deep_copy(seg);
+    }
+    json_decref(users);
+  }
+  pthread_mutex_unlock(&svc->lock);
+  json_decref(seg);
+  return rc;
+}
+
+int vx_service_delete_segment(vx_service *svc, const vx_principal *actor,
+                              const char *id, vx_werr *err) {
+  pthread_mutex_lock(&svc->lock);
+  int rc = 0;
+  json_t *before = json_object_get(svc->segments, id);
+  json_t *users = segment_users(svc, id);
+  if (before == NULL) {
+    rc = vx_werr_set(err, VX_ENOENT, 404, "NOT_FOUND", "id",
+                     "there is no segment \"%s\"", id);
+  } else if (json_array_size(users) > 0) {
+    rc = vx_werr_set(err, VX_ECONFLICT, 409, "SEGMENT_IN_USE", "id",
+                     "segment %s is used by %zu flag(s), e.g. %s", id,
+                     json_array_size(users),
+                     json_string_value(json_array_get(users, 0)));
+  } else {
+    uint64_t revision;
+    int64_t audit_id;
+    rc = vx_begin_locked(svc, &revision, err);
+    if (rc == 0) {
+      int src = vx_store_delete_segment(svc->store, id);
+      if (src == 0)
+        src = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
+                                 vx_actor_name(actor), "segment.delete", NULL,
+                                 before, NULL, &audit_id);
+      if (src != 0)
+        src =
+            vx_werr_set(err, src, 500, "STORE_ERROR", "",
+                        "the database refused the write: %s", vx_strerror(src));
+      json_incref(before);
+      rc = vx_commit_and_publish_locked(svc, src, revision, NULL, err);
+      if (rc == 0) {
+        json_object_del(svc->segments, id);
+        json_object_del(svc->st.segments, id);
+      }
+      json_decref(before);
+    }
+  }
+  json_decref(users);
+  pthread_mutex_unlock(&svc->lock);
+  return rc;
+}
+
+/* --------------------------------------------------------- environments */
+
+int vx_service_put_environment(vx_service *svc, const vx_principal *actor,
+                               const char *name, vx_werr *err) {
+  if (name == NULL || !vx_valid_env_name(name))
+    return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "name",
+                       "an environment name is 1..63 of A-Z a-z 0-9 _ . -");
+  pthread_mutex_lock(&svc->lock);
+  int rc;
+  uint64_t revision;
+  int64_t audit_id;
+  if (vx_env_exists_locked(svc, name)) {
+    rc = vx_werr_set(err, VX_EEXIST, 409, "ALREADY_EXISTS", "name",
+                     "environment %s already exists", name);
+  } else if ((rc = vx_begin_locked(svc, &revision, err)) == 0) {
+    json_t *after = json_pack("{s:s}", "environment", name);
+    int src = vx_store_put_environment(svc->store, name);
+    if (src == 0)
+      src = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
+                               vx_actor_name(actor), "environment.create", NULL,
+                               NULL, after, &audit_id);
+    json_decref(after);
+    if (src != 0)
+      src = vx_werr_set(err, src, 500, "STORE_ERROR", "",
+                        "the database refused the write: %s", vx_strerror(src));
+    /* Stage before publishing: every flag exists, off, in the new one. */
+    if (src == 0) {
+      json_array_append_new(svc->environments, json_string(name));
+      json_object_set_new(svc->st.envs, name, json_object());
+      const char *key;
+      json_t *flag;
+      json_object_foreach(svc->flags, key, flag) {
+        json_object_set_new(
+            json_object_get(flag, "environments"), name,
+            json_pack("{s:b, s:[]}", "enabled", 0, "strategies"));
+        vx_service_stage_flag_locked(svc, flag);
+      }
+    }
+    rc = vx_commit_and_publish_locked(svc, src, revision, NULL, err);
+    if (rc != 0 && src == 0) { /* the commit failed: undo the staging */
+      json_array_remove(svc->environments,
+                        json_array_size(svc->environments) - 1);
+      json_object_del(svc->st.envs, name);
+    }
+  }
+  pthread_mutex_unlock(&svc->lock);
+  return rc;
+}
+
+int vx_service_delete_environment(vx_service *svc, const vx_principal *actor,
+                                  const char *name, vx_werr *err) {
+  pthread_mutex_lock(&svc->lock);
+  int rc = 0;
+  size_t i, index = (size_t)-1;
+  json_t *e;
+  json_array_foreach(svc->environments, i, e) {
+    if (strcmp(json_string_value(e), name) == 0)
+      index = i;
+  }
+  json_t *t;
+  const char *user = NULL;
+  json_array_foreach(svc->tokens, i, t) {
+    const char *env = json_string_value(json_object_get(t, "environment"));
+    if (env && strcmp(env, name) == 0 &&
+        json_is_null(json_object_get(t, "revoked_at")))
+      user = json_string_value(json_object_get(t, "name"));
+  }
+  if (index == (size_t)-1) {
+    rc = vx_werr_set(err, VX_ENOENT, 404, "NOT_FOUND", "name",
+                     "there is no environment \"%s\"", name);
+  } else if (strcmp(name, svc->cfg.default_environment) == 0) {
+    rc = vx_werr_set(err, VX_ECONFLICT, 409, "DEFAULT_ENVIRONMENT", "name",
+                     "%s is the default environment", name);
+  } else if (user != NULL) {
+    rc = vx_werr_set(err, VX_ECONFLICT, 409, "ENVIRONMENT_IN_USE", "name",
+                     "token %s is bound to %s: revoke it first", user, name);
+  } else {
+    uint64_t revision;
+    int64_t audit_id;
+    rc = vx_begin_locked(svc, &revision, err);
+    if (rc == 0) {
+      json_t *before = json_pack("{s:s}", "environment", name);
+      int src = vx_store_delete_environment(svc->store, name);
+      if (src == 0)
+        src = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
+                                 vx_actor_name(actor), "environment.delete",
+                                 NULL, before, NULL, &audit_id);
+      json_decref(before);
+      if (src != 0)
+        src =
+            vx_werr_set(err, src, 500, "STORE_ERROR", "",
+                        "the database refused the write: %s", vx_strerror(src));
+      json_t *saved_env = json_object_get(svc->st.envs, name);
+      json_incref(saved_env);
+      if (src == 0)
+        json_object_del(svc->st.envs, name);
+      rc = vx_commit_and_publish_locked(svc, src, revision, NULL, err);
+      if (rc == 0) {
+        json_array_remove(svc->environments, index);
+        const char *key;
+        json_t *flag;
+        json_object_foreach(svc->flags, key, flag) {
+          json_object_del(json_object_get(flag, "environments"), name);
+        }
+      } else if (src == 0) {
+        json_object_set(svc->st.envs, name, saved_env);
+      }
+      json_decref(saved_env);
+    }
+  }
+  pthread_mutex_unlock(&svc->lock);
+  return rc;
+}
+
+/* --------------------------------------------------------------- tokens */
+
+int vx_service_create_token(vx_service *svc, const vx_principal *actor,
+                            const char *name, vx_role role,
+                            const char *environment, json_t **created,
+                            vx_werr *err) {
+  *created = NULL;
+  if (name == NULL || *name == '\0' || strlen(name) > 100)
+    return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "name",
+                       "a token needs a name of 1..100 bytes");
+  if (role != VX_ROLE_ADMIN && role != VX_ROLE_CLIENT)
+    return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "role",
+                       "role must be admin or client");
+  pthread_mutex_lock(&svc->lock);
+  int rc = 0;
+  if (role == VX_ROLE_CLIENT &&
+      (environment == NULL || !vx_env_exists_locked(svc, environment))) {
+    rc = vx_werr_set(err, VX_EINVAL, 400, "UNKNOWN_ENVIRONMENT", "environment",
+                     "a client token needs an existing environment");
+  }
+  if (role == VX_ROLE_ADMIN)
+    environment = NULL;
+  char *secret = rc == 0 ? vx_service_new_secret() : NULL;
+  if (rc == 0 && secret == NULL)
+    rc = vx_werr_set(err, VX_EIO, 500, "INTERNAL", "",
+                     "no randomness for a secret");
+  uint64_t revision;
+  if (rc == 0 && (rc = vx_begin_locked(svc, &revision, err)) == 0) {
+    unsigned char digest[32];
+    char hex[65];
+    vx_sha256(secret, strlen(secret), digest);
+    vx_sha256_hex(digest, hex);
+    int64_t now = vx_service_now_ms(), id = 0, audit_id;
+    const char *role_name = role == VX_ROLE_ADMIN ? "admin" : "client";
+    int src = vx_store_add_token(svc->store, name, role_name, environment, hex,
+                                 now, &id);
+    json_t *doc =
+        json_pack("{s:I, s:s, s:s, s:s?, s:I, s:n}", "id", (json_int_t)id,
+                  "name", name, "role", role_name, "environment", environment,
+                  "created_at", (json_int_t)now, "revoked_at");
+    if (src == 0)
+      src = vx_store_add_audit(svc->store, revision, now, vx_actor_name(actor),
+                               "token.create", NULL, NULL, doc, &audit_id);
+    if (src != 0)
+      src = vx_werr_set(err, src, 500, "STORE_ERROR", "",
+                        "the database refused the write: %s", vx_strerror(src));
+    if (src == 0) {
+      json_t *stored = json_deep_copy(doc);
+      json_object_set_new(stored, "hash", json_string(hex));
+      json_array_append_new(svc->tokens, stored);
+    }
+    rc = vx_commit_and_publish_locked(svc, src, revision, NULL, err);
+    if (rc == 0) {
+      *created = doc;
+      json_object_set_new(doc, "secret", json_string(secret));
+    } else {
+      if (src == 0)
+        json_array_remove(svc->tokens, json_array_size(svc->tokens) - 1);
+      json_decref(doc);
+    }
+  }
+  free(secret);
+  pthread_mutex_unlock(&svc->lock);
+  return rc;
+}
+
+int vx_service_revoke_token(vx_service *svc, const vx_principal *actor,
+                            int64_t id, vx_werr *err) {
+  pthread_mutex_lock(&svc->lock);
+  json_t *token = NULL;
+  size_t i;
+  json_t *t;
+  json_array_foreach(svc->tokens, i, t) {
+    if (json_integer_value(json_object_get(t, "id")) == id)
+      token = t;
+  }
+  int rc = 0;
+  if (token == NULL) {
+    rc = vx_werr_set(err, VX_ENOENT, 404, "NOT_FOUND", "id",
+                     "there is no token %lld", (long long)id);
+  } else if (json_is_null(json_object_get(token, "revoked_at"))) {
+    uint64_t revision;
+    if ((rc = vx_begin_locked(svc, &revision, err)) == 0) {
+      int64_t now = vx_service_now_ms(), audit_id;
+      json_t *before = json_deep_copy(token);
+      json_object_del(before, "hash");
+      int src = vx_store_revoke_token(svc->store, id, now);
+      if (src == 0)
+        src =
+            vx_store_add_audit(svc->store, revision, now, vx_actor_name(actor),
+                               "token.revoke", NULL, before, NULL, &audit_id);
+      json_decref(before);
+      if (src != 0)
+        src =
+            vx_werr_set(err, src, 500, "STORE_ERROR", "",
+                        "the database refused the write: %s", vx_strerror(src));
+      if (src == 0)
+        json_object_set_new(token, "revoked_at", json_integer(now));
+      rc = vx_commit_and_publish_locked(svc, src, revision, NULL, err);
+      if (rc != 0 && src == 0)
+        json_object_set_new(token, "revoked_at", json_null());
+    }
+  }
+  pthread_mutex_unlock(&svc->lock);
+  return rc;
+}
