@@ -215,7 +215,7 @@ int vx_json_scalar_text(const json_t *v, char *buf, size_t cap) {
 
 /* --------------------------------------------------------- from JSON */
 
-static const char *json_type_name(const json_t *v) {
+const char *vx_json_type_name(const json_t *v) {
   switch (json_typeof(v)) {
   case JSON_OBJECT:
     return "object";
@@ -251,7 +251,7 @@ static int convert_value(const json_t *v, vx_str *dst, char **arena,
   if (n < 0) {
     if (err != NULL && errlen > 0)
       snprintf(err, errlen, "context field %s%s must be a string, got %s",
-               prefix, name, json_type_name(v));
+               prefix, name, vx_json_type_name(v));
     return VX_ETYPE;
   }
   dst->ptr = *arena;
@@ -271,7 +271,7 @@ int vx_context_from_json(const json_t *obj, vx_context_json *out, char *err,
   if (!json_is_object(obj)) {
     if (err != NULL && errlen > 0)
       snprintf(err, errlen, "context must be an object, got %s",
-               json_type_name(obj));
+               vx_json_type_name(obj));
     return VX_ETYPE;
   }
   const json_t *props = json_object_get(obj, "properties");
@@ -280,7 +280,7 @@ int vx_context_from_json(const json_t *obj, vx_context_json *out, char *err,
       snprintf(err, errlen,
                "context field properties must be an object, "
                "got %s",
-               json_type_name(props));
+               vx_json_type_name(props));
     return VX_ETYPE;
   }
   if (props != NULL && !json_is_object(props))

@@ -52,6 +52,10 @@ vx_field vx_field_from_name(const char *name);
 /* The name of a well-known field. */
 const char *vx_field_name(vx_field f);
 
+/* "object", "array", "string", "number", "boolean" or "null", for
+ * messages about a value of the wrong type. */
+const char *vx_json_type_name(const json_t *v);
+
 /* Resets ctx to the empty context. */
 void vx_context_init(vx_context *ctx);
 

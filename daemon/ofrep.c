@@ -226,26 +226,6 @@ void vx_jbuf_json(vx_jbuf *b, const json_t *v) {
 
 /* ----------------------------------------------------------- context */
 
-static const char *json_kind(const json_t *v) {
-  switch (json_typeof(v)) {
-  case JSON_OBJECT:
-    return "object";
-  case JSON_ARRAY:
-    return "array";
-  case JSON_STRING:
-    return "string";
-  case JSON_INTEGER:
-  case JSON_REAL:
-    return "number";
-  case JSON_TRUE:
-  case JSON_FALSE:
-    return "boolean";
-  case JSON_NULL:
-    return "null";
-  }
-  return "unknown";
-}
-
 /* One scalar into *dst: 1 when set, 0 when absent (null), VX_ETYPE. */
 static int map_value(vx_ofrep_context *c, size_t *arena_used, const json_t *v,
                      vx_str *dst, const char *where, const char *key, char *err,
@@ -262,7 +242,7 @@ static int map_value(vx_ofrep_context *c, size_t *arena_used, const json_t *v,
   if (n < 0) {
     snprintf(err, errlen,
              "context.%s%s must be a string, number or boolean, got %s", where,
-             key, json_kind(v));
+             key, vx_json_type_name(v));
     return VX_ETYPE;
   }
   dst->ptr = at;
@@ -299,7 +279,7 @@ int vx_ofrep_context_map(const json_t *context, vx_ofrep_context *out,
     return 0;
   if (!json_is_object(context)) {
     snprintf(err, errlen, "context must be an object, got %s",
-             json_kind(context));
+             vx_json_type_name(context));
     return VX_ETYPE;
   }
   const json_t *nested = json_object_get(context, "properties");
