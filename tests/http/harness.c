@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 static void sleep_ms(long ms) {
@@ -110,9 +111,15 @@ static pid_t spawn(const vxh_daemon *d, const char *const *extra) {
 
   fflush(stdout);
   fflush(stderr);
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid != 0)
     return pid;
+  /* A test that aborts (a fatal assertion, a crash) must not leave its
+   * daemon running: it dies with the test process. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent)
+    _exit(1);
   int fd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (fd >= 0) {
     dup2(fd, STDERR_FILENO);
