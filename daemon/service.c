@@ -40,7 +40,12 @@ const char *vx_actor_name(const vx_principal *actor) {
 json_t *vx_service_compile_def(const json_t *flag, const char *env) {
   const json_t *state =
       json_object_get(json_object_get(flag, "environments"), env);
-  json_t *def = json_is_object(state) ? json_deep_copy(state) : json_object();
+  /* A shallow copy: the definition shares the state's strategies,
+   * variants and dependencies. Stored documents are replaced, never edited
+   * in place (writes work on deep copies), so sharing is safe and saves a
+   * copy of every state. */
+  json_t *def =
+      json_is_object(state) ? json_copy((json_t *)state) : json_object();
   if (def == NULL)
     return NULL;
   json_object_set(def, "name", json_object_get(flag, "key"));
@@ -115,11 +120,13 @@ static int attach_auth(vx_service *svc, vx_snapshot *snap) {
   return 0;
 }
 
-int vx_service_publish_locked(vx_service *svc, const json_t *keys, char *err,
-                              size_t errlen) {
+int vx_service_publish_locked(vx_service *svc, const json_t *keys, bool full,
+                              char *err, size_t errlen) {
   vx_snapshot *snap;
-  int rc = vx_snapshot_build(&svc->st, vx_engine_current(svc->engine),
-                             svc->plugins, 0, &snap, err, errlen);
+  /* Known changed keys: copy the tables, look only at those flags. */
+  int rc =
+      vx_snapshot_update(&svc->st, vx_engine_current(svc->engine), svc->plugins,
+                         0, full ? NULL : keys, &snap, err, errlen);
   if (rc != 0)
     return rc;
   rc = attach_auth(svc, snap);
@@ -285,7 +292,7 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
       rc = vx_service_seed_demo(svc, err, errlen);
   }
   if (rc == 0)
-    rc = vx_service_publish_locked(svc, NULL, err, errlen);
+    rc = vx_service_publish_locked(svc, NULL, true, err, errlen);
   if (rc != 0) {
     if (err[0] == '\0')
       snprintf(err, errlen, "%s", vx_strerror(rc));

@@ -25,8 +25,6 @@ static bool valid_key(const char *k) {
   return true;
 }
 
-
-
 static int merge_state(vx_service *svc, json_t *states, const char *env,
                        const json_t *given, vx_werr *err) {
   char field[256];
@@ -308,8 +306,6 @@ static bool same_content(const json_t *a, const json_t *b) {
   return same;
 }
 
-
-
 /* put_flag with the lock held. */
 static int put_flag_locked(vx_service *svc, const vx_principal *actor,
                            const char *action, const json_t *doc,
@@ -355,7 +351,7 @@ static int put_flag_locked(vx_service *svc, const vx_principal *actor,
   vx_service_stage_flag_locked(svc, flag);
   svc->st.revision = revision;
   char why[512];
-  if (vx_service_publish_locked(svc, keys, why, sizeof why) != 0)
+  if (vx_service_publish_locked(svc, keys, false, why, sizeof why) != 0)
     vx_log(VX_LOG_ERROR, "revision %llu committed but not published: %s",
            (unsigned long long)revision, why);
   json_decref(keys);
@@ -419,4 +415,3 @@ int vx_service_revert(vx_service *svc, const vx_principal *actor, int64_t id,
   pthread_mutex_unlock(&svc->lock);
   return rc;
 }
-

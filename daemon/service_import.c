@@ -1,5 +1,6 @@
 /* service_import.c - export, native and Unleash imports (one transaction
  * each: everything or nothing), and the demo flags. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -132,9 +133,11 @@ static int apply(vx_service *svc, const vx_principal *actor, const char *action,
     json_object_set(svc->flags, k, v);
     vx_service_stage_flag_locked(svc, v);
   }
-  if (vx_service_publish_locked(svc, keys, why, sizeof why) != 0)
+  if (vx_service_publish_locked(svc, keys, json_object_size(im->segments) > 0,
+                                why, sizeof why) != 0)
     vx_log(VX_LOG_ERROR, "import committed but not published: %s", why);
   json_decref(keys);
+  malloc_trim(0); /* an import frees a lot: give it back to the system */
   if (summary != NULL)
     *summary =
         json_pack("{s:I, s:i, s:i, s:i, s:O}", "revision", (json_int_t)revision,

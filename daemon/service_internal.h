@@ -50,11 +50,14 @@ json_t *vx_service_compile_def(const json_t *flag, const char *env);
  * of flag into svc->st. */
 void vx_service_stage_flag_locked(vx_service *svc, const json_t *flag);
 
-/* Builds the snapshot of svc->st at its revision (reusing unchanged flags
- * of the current one), attaches the live tokens, publishes it, and tells
- * the listeners. keys: the changed flag keys (may be NULL). */
-int vx_service_publish_locked(vx_service *svc, const json_t *keys, char *err,
-                              size_t errlen);
+/* Builds the snapshot of svc->st at its revision, attaches the live
+ * tokens, publishes it, and tells the listeners. keys: the changed flag
+ * keys (may be NULL). Only those flags are looked at (vx_snapshot_update)
+ * unless full or keys is NULL: then every flag is (a full build that
+ * still reuses unchanged ones), as after a change of segments that flags
+ * outside keys may use. */
+int vx_service_publish_locked(vx_service *svc, const json_t *keys, bool full,
+                              char *err, size_t errlen);
 
 /* Validates doc against the current documents and returns the complete
  * new flag document (a new reference) in *out. strict: every changed

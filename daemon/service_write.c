@@ -35,7 +35,7 @@ bool vx_env_exists_locked(vx_service *svc, const char *name) {
 /* Commits a transaction begun by the caller and publishes; on any failure
  * rolls back and leaves memory unchanged. */
 int vx_commit_and_publish_locked(vx_service *svc, int rc, uint64_t revision,
-                              json_t *keys, vx_werr *err) {
+                                 json_t *keys, vx_werr *err) {
   char why[512] = "";
   if (rc == 0 && vx_store_commit(svc->store, why, sizeof why) != 0)
     rc = vx_werr_set(err, VX_EIO, 500, "STORE_ERROR", "",
@@ -45,7 +45,7 @@ int vx_commit_and_publish_locked(vx_service *svc, int rc, uint64_t revision,
     return rc;
   }
   svc->st.revision = revision;
-  if (vx_service_publish_locked(svc, keys, why, sizeof why) != 0)
+  if (vx_service_publish_locked(svc, keys, false, why, sizeof why) != 0)
     vx_log(VX_LOG_ERROR,
            "revision %llu is committed but could not be "
            "published: %s",
@@ -178,7 +178,7 @@ int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
       json_object_set(svc->segments, id, seg);
       json_object_set(svc->st.segments, id, seg);
       svc->st.revision = revision;
-      if (vx_service_publish_locked(svc, users, why, sizeof why) != 0)
+      if (vx_service_publish_locked(svc, users, false, why, sizeof why) != 0)
         vx_log(VX_LOG_ERROR, "revision %llu committed but not published: %s",
                (unsigned long long)revision, why);
       if (saved != NULL)
@@ -398,7 +398,10 @@ int vx_service_create_token(vx_service *svc, const vx_principal *actor,
       json_object_set_new(stored, "hash", json_string(hex));
       json_array_append_new(svc->tokens, stored);
     }
-    rc = vx_commit_and_publish_locked(svc, src, revision, NULL, err);
+    /* A token changes no flag: the next snapshot copies the tables. */
+    json_t *no_flags = json_array();
+    rc = vx_commit_and_publish_locked(svc, src, revision, no_flags, err);
+    json_decref(no_flags);
     if (rc == 0) {
       *created = doc;
       json_object_set_new(doc, "secret", json_string(secret));
@@ -445,7 +448,10 @@ int vx_service_revoke_token(vx_service *svc, const vx_principal *actor,
                         "the database refused the write: %s", vx_strerror(src));
       if (src == 0)
         json_object_set_new(token, "revoked_at", json_integer(now));
-      rc = vx_commit_and_publish_locked(svc, src, revision, NULL, err);
+      /* A token changes no flag: the next snapshot copies the tables. */
+      json_t *no_flags = json_array();
+      rc = vx_commit_and_publish_locked(svc, src, revision, no_flags, err);
+      json_decref(no_flags);
       if (rc != 0 && src == 0)
         json_object_set_new(token, "revoked_at", json_null());
     }

@@ -44,6 +44,24 @@ vx_env *vx_snapshot_env_add(vx_snapshot *s, const char *name) {
   return env;
 }
 
+vx_env *vx_snapshot_env_clone(vx_snapshot *s, const vx_env *from) {
+  vx_env *env = vx_snapshot_env_add(s, from->name);
+  if (env == NULL)
+    return NULL;
+  vx_flag **slots = calloc(from->cap, sizeof *slots);
+  if (slots == NULL)
+    return NULL; /* env stays empty; the snapshot frees it */
+  memcpy(slots, from->slots, from->cap * sizeof *slots);
+  for (size_t i = 0; i < from->cap; i++)
+    if (slots[i] != NULL)
+      vx_flag_ref(slots[i]);
+  free(env->slots);
+  env->slots = slots;
+  env->cap = from->cap;
+  env->count = from->count;
+  return env;
+}
+
 static size_t probe(const vx_env *env, uint64_t hash, const char *key,
                     size_t len) {
   size_t mask = env->cap - 1;

@@ -44,6 +44,10 @@ vx_snapshot *vx_snapshot_new(uint64_t revision);
 /* The environment called name, created empty if missing. NULL on OOM. */
 vx_env *vx_snapshot_env_add(vx_snapshot *s, const char *name);
 
+/* A copy of another snapshot's environment (same capacity, its own
+ * references to the same flags), added to s. NULL on OOM. */
+vx_env *vx_snapshot_env_clone(vx_snapshot *s, const vx_env *from);
+
 /* The environment called name, or NULL. */
 const vx_env *vx_snapshot_env(const vx_snapshot *s, const char *name);
 

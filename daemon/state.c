@@ -262,3 +262,75 @@ int vx_snapshot_build(const vx_state *st, const vx_snapshot *prev,
   *out = snap;
   return 0;
 }
+
+/* The flag for def: prev's when reusable, else a new compile. */
+static int flag_for(const vx_state *st, const vx_flag *old, const json_t *def,
+                    vx_plugin_host *plugins, unsigned mode, vx_flag **out,
+                    const char *key, const char *env_name, char *err,
+                    size_t errlen) {
+  if (reusable(old, def, st->segments, plugins)) {
+    *out = (vx_flag *)old;
+    vx_flag_ref(*out);
+    return 0;
+  }
+  char why[1024];
+  int rc =
+      vx_flag_compile(def, st->segments, plugins, mode, out, why, sizeof why);
+  if (rc != 0)
+    snprintf(err, errlen, "flag %s in %s: %s", key, env_name, why);
+  return rc;
+}
+
+int vx_snapshot_update(const vx_state *st, const vx_snapshot *prev,
+                       vx_plugin_host *plugins, unsigned mode,
+                       const json_t *keys, vx_snapshot **out, char *err,
+                       size_t errlen) {
+  if (prev == NULL || keys == NULL ||
+      prev->n_envs != json_object_size(st->envs))
+    return vx_snapshot_build(st, prev, plugins, mode, out, err, errlen);
+  const char *env_name;
+  json_t *flags;
+  json_object_foreach(st->envs, env_name, flags) {
+    const vx_env *pe = vx_snapshot_env(prev, env_name);
+    if (pe == NULL || pe->count > json_object_size(flags))
+      return vx_snapshot_build(st, prev, plugins, mode, out, err, errlen);
+  }
+  *out = NULL;
+  vx_snapshot *snap = vx_snapshot_new(st->revision);
+  if (snap == NULL)
+    return VX_ENOMEM;
+  json_object_foreach(st->envs, env_name, flags) {
+    vx_env *env = vx_snapshot_env_clone(snap, vx_snapshot_env(prev, env_name));
+    if (env == NULL) {
+      vx_snapshot_free(snap);
+      return VX_ENOMEM;
+    }
+    size_t i;
+    json_t *k;
+    json_array_foreach(keys, i, k) {
+      const char *key = json_string_value(k);
+      const json_t *def = key ? json_object_get(flags, key) : NULL;
+      const vx_flag *old = key ? vx_env_find(env, key, strlen(key)) : NULL;
+      if (def == NULL) {
+        if (old == NULL)
+          continue;
+        /* Removing from an open-addressing table: rebuild instead. */
+        vx_snapshot_free(snap);
+        return vx_snapshot_build(st, prev, plugins, mode, out, err, errlen);
+      }
+      vx_flag *flag;
+      int rc = flag_for(st, old, def, plugins, mode, &flag, key, env_name, err,
+                        errlen);
+      if (rc == 0 && flag != old)
+        rc = vx_env_put(env, flag);
+      if (flag != NULL)
+        vx_flag_unref(flag);
+      if (rc != 0) {
+        vx_snapshot_free(snap);
+        return rc;
+      }
+    }
+  }
+  *out = snap;
+  return 0;
+}

@@ -54,4 +54,14 @@ int vx_snapshot_build(const vx_state *st, const vx_snapshot *prev,
                       vx_plugin_host *plugins, unsigned mode, vx_snapshot **out,
                       char *err, size_t errlen);
 
+/* The same result as vx_snapshot_build when only the flags named in keys
+ * (an array of keys, possibly empty) changed since prev: prev's tables are
+ * copied and only those flags are looked at, so a toggle costs the same at
+ * 10 flags as at 10,000. Falls back to a full build when it cannot be
+ * sure (no prev, environments added or removed, a flag removed). */
+int vx_snapshot_update(const vx_state *st, const vx_snapshot *prev,
+                       vx_plugin_host *plugins, unsigned mode,
+                       const json_t *keys, vx_snapshot **out, char *err,
+                       size_t errlen);
+
 #endif

@@ -528,6 +528,57 @@ static void test_unchanged_flag_is_shared_with_the_previous_snapshot(void) {
   vx_state_dispose(&st);
 }
 
+/* An update told which keys changed copies the other flags' slots and
+ * looks only at those keys: the rest are the very same flags. */
+static void test_update_recompiles_only_the_named_keys(void) {
+  vx_state st;
+  vx_state_init(&st);
+  import_ok(&st, flags_ab, "production", VX_IMPORT_REPLACE);
+  vx_snapshot *s1 = build(&st, NULL, plugins);
+  import_ok(&st,
+            "{\"features\": [{\"name\": \"b\", \"enabled\": true,"
+            " \"strategies\": [{\"name\": \"userWithId\","
+            "  \"parameters\": {\"userIds\": \"cid\"}}]}]}",
+            "production", VX_IMPORT_MERGE);
+  json_t *keys = json_pack("[s]", "b");
+  vx_snapshot *s2 = NULL;
+  char err[256];
+  CU_ASSERT_EQUAL_FATAL(
+      vx_snapshot_update(&st, s1, plugins, 0, keys, &s2, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(s2->revision, st.revision);
+  CU_ASSERT_PTR_EQUAL(flag_in(s2, "production", "a"),
+                      flag_in(s1, "production", "a"));
+  CU_ASSERT_PTR_NOT_EQUAL(flag_in(s2, "production", "b"),
+                          flag_in(s1, "production", "b"));
+  CU_ASSERT_TRUE(on(s2, "production", "b", "{\"userId\": \"cid\"}"));
+  CU_ASSERT_EQUAL(vx_snapshot_env(s2, "production")->count,
+                  vx_snapshot_env(s1, "production")->count);
+  /* No key changed: a copy sharing every flag. */
+  json_t *none = json_array();
+  vx_snapshot *s3 = NULL;
+  CU_ASSERT_EQUAL_FATAL(
+      vx_snapshot_update(&st, s2, plugins, 0, none, &s3, err, sizeof err), 0);
+  CU_ASSERT_PTR_EQUAL(flag_in(s3, "production", "b"),
+                      flag_in(s2, "production", "b"));
+  /* A removed flag falls back to a full build, which drops it. */
+  json_object_del(json_object_get(st.envs, "production"), "a");
+  json_t *a = json_pack("[s]", "a");
+  vx_snapshot *s4 = NULL;
+  CU_ASSERT_EQUAL_FATAL(
+      vx_snapshot_update(&st, s3, plugins, 0, a, &s4, err, sizeof err), 0);
+  CU_ASSERT_PTR_NULL(flag_in(s4, "production", "a"));
+  CU_ASSERT_PTR_EQUAL(flag_in(s4, "production", "b"),
+                      flag_in(s3, "production", "b"));
+  vx_snapshot_free(s1);
+  vx_snapshot_free(s2);
+  vx_snapshot_free(s3);
+  vx_snapshot_free(s4);
+  json_decref(keys);
+  json_decref(none);
+  json_decref(a);
+  vx_state_dispose(&st);
+}
+
 static void test_changed_flag_is_recompiled_with_its_new_behaviour(void) {
   vx_state st;
   vx_state_init(&st);
@@ -754,6 +805,7 @@ int main(void) {
       VX_TEST(test_build_compiles_every_flag_at_the_state_revision),
       VX_TEST(test_unchanged_flag_is_shared_with_the_previous_snapshot),
       VX_TEST(test_changed_flag_is_recompiled_with_its_new_behaviour),
+      VX_TEST(test_update_recompiles_only_the_named_keys),
       VX_TEST(test_removed_flag_is_absent_from_the_next_snapshot),
       VX_TEST(test_flag_whose_segment_changed_is_recompiled),
       VX_TEST(test_flag_whose_missing_segment_appears_is_recompiled),
