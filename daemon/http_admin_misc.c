@@ -3,7 +3,6 @@
  * environments, segments, tokens, export/import and the loaded strategy
  * plugins. The route table and its documentation are in http_admin.c.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,10 +81,6 @@ void vx_admin_environment(vx_req *req, char *const *arg) {
 
 /* ------------------------------------------------------------- segments */
 
-/* Serialises segment creation in this process, so that choosing a new id
- * and writing it is atomic (the service's put is an upsert). */
-static pthread_mutex_t segment_lock = PTHREAD_MUTEX_INITIALIZER;
-
 /* The segment with id in list (borrowed), or NULL. */
 static json_t *find_segment(const json_t *list, const char *id) {
   size_t i;
@@ -136,40 +131,13 @@ void vx_admin_segments(vx_req *req, char *const *arg) {
     json_decref(body);
     return;
   }
-  pthread_mutex_lock(&segment_lock);
-  json_t *list = vx_service_list_segments(req->svc);
-  const json_t *idv = json_object_get(body, "id");
-  char id[64];
-  bool ok = true;
-  if (idv == NULL) {
-    int64_t max = 0;
-    size_t i;
-    json_t *s;
-    json_array_foreach(list, i, s) {
-      int64_t v;
-      if (vx_admin_parse_int(json_string_value(json_object_get(s, "id")), 0,
-                             &v) &&
-          v > max)
-        max = v;
-    }
-    json_object_set_new(body, "id", json_integer((json_int_t)max + 1));
-  } else if (segment_id(idv, id, sizeof id) && find_segment(list, id)) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "segment %s already exists: PUT segments/%s", id,
-             id);
-    send_field_error(req, 409, "ALREADY_EXISTS", "id", msg);
-    ok = false;
-  }
-  json_decref(list);
-  if (ok) {
-    json_t *saved = NULL;
-    vx_werr err = {0};
-    if (vx_service_put_segment(req->svc, &req->who, body, &saved, &err) == 0)
-      send_segment(req, 201, saved);
-    else
-      vx_send_werr(req, &err);
-  }
-  pthread_mutex_unlock(&segment_lock);
+  json_t *saved = NULL;
+  vx_werr err = {0};
+  if (vx_service_put_segment(req->svc, &req->who, body, true, &saved, NULL,
+                             &err) == 0)
+    send_segment(req, 201, saved);
+  else
+    vx_send_werr(req, &err);
   json_decref(body);
 }
 
@@ -208,16 +176,13 @@ void vx_admin_segment(vx_req *req, char *const *arg) {
                      "the body's id must be the path's");
   } else {
     json_object_set_new(body, "id", json_string(id));
-    pthread_mutex_lock(&segment_lock);
-    json_t *list = vx_service_list_segments(req->svc);
-    bool existed = find_segment(list, id) != NULL;
-    json_decref(list);
     json_t *saved = NULL;
-    if (vx_service_put_segment(req->svc, &req->who, body, &saved, &err) == 0)
-      send_segment(req, existed ? 200 : 201, saved);
+    bool created = false;
+    if (vx_service_put_segment(req->svc, &req->who, body, false, &saved,
+                               &created, &err) == 0)
+      send_segment(req, created ? 201 : 200, saved);
     else
       vx_send_werr(req, &err);
-    pthread_mutex_unlock(&segment_lock);
   }
   json_decref(body);
 }

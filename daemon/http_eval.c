@@ -346,37 +346,58 @@ static json_t *native_context(vx_req *req, vx_context_json *cj) {
   return body;
 }
 
+/* What both native routes hold between reading the request and answering:
+ * the environment, the parsed body and context, and the snapshot. */
+typedef struct native_req {
+  eval_env e;
+  vx_context_json cj;
+  json_t *body;
+  held h;
+} native_req;
+
+/* Method, token, environment, body, context, snapshot: 1 when all are
+ * there, else 0 after an error was sent (nothing left to release). */
+static int native_begin(vx_req *req, native_req *n) {
+  if (!vx_req_method(req, "POST") || !vx_req_auth_eval(req) ||
+      !pick_env(req, &n->e))
+    return 0;
+  n->body = native_context(req, &n->cj);
+  if (n->body == NULL)
+    return 0;
+  if (!hold(req, &n->e, NULL, &n->h)) {
+    vx_context_json_dispose(&n->cj);
+    json_decref(n->body);
+    return 0;
+  }
+  return 1;
+}
+
+/* Releases what native_begin took, except the snapshot (released as soon
+ * as the decisions are made, before answering). */
+static void native_end(native_req *n) {
+  vx_context_json_dispose(&n->cj);
+  json_decref(n->body);
+}
+
 static void native_one(vx_req *req) {
-  if (!vx_req_method(req, "POST") || !vx_req_auth_eval(req))
+  native_req n;
+  if (!native_begin(req, &n))
     return;
   const char *key = req->rest;
   size_t key_len = strlen(key);
-  eval_env e;
-  if (!pick_env(req, &e))
-    return;
-  vx_context_json cj;
-  json_t *body = native_context(req, &cj);
-  if (body == NULL)
-    return;
-  held h;
-  if (!hold(req, &e, NULL, &h)) {
-    vx_context_json_dispose(&cj);
-    json_decref(body);
-    return;
-  }
   vx_decision d;
   json_t *answer = NULL;
-  uint64_t revision = h.snap->revision;
-  if (vx_evaluate(h.env, key, key_len, &cj.ctx, &d) == 0) {
+  uint64_t revision = n.h.snap->revision;
+  if (vx_evaluate(n.h.env, key, key_len, &n.cj.ctx, &d) == 0) {
     vx_metrics_eval(key, key_len, d.enabled);
     answer = vx_decision_json(key, &d);
   }
-  unhold(&h);
+  unhold(&n.h);
   if (d.flag == NULL) {
     char shown[256];
     vx_utf8_copy(shown, sizeof shown, key);
     vx_send_error(req, 404, "FLAG_NOT_FOUND",
-                  "flag %s was not found in environment %s", shown, e.name);
+                  "flag %s was not found in environment %s", shown, n.e.name);
   } else if (answer == NULL ||
              json_object_set_new(answer, "revision",
                                  json_integer((json_int_t)revision)) != 0) {
@@ -385,50 +406,36 @@ static void native_one(vx_req *req) {
   } else {
     vx_send_json(req, 200, answer, NULL);
   }
-  vx_context_json_dispose(&cj);
-  json_decref(body);
+  native_end(&n);
 }
 
 static void native_all(vx_req *req) {
-  if (!vx_req_method(req, "POST") || !vx_req_auth_eval(req))
+  native_req n;
+  if (!native_begin(req, &n))
     return;
-  eval_env e;
-  if (!pick_env(req, &e))
-    return;
-  vx_context_json cj;
-  json_t *body = native_context(req, &cj);
-  if (body == NULL)
-    return;
-  held h;
-  if (!hold(req, &e, NULL, &h)) {
-    vx_context_json_dispose(&cj);
-    json_decref(body);
-    return;
-  }
   json_t *flags = json_array();
   json_t *answer =
-      json_pack("{s:I, s:s, s:o}", "revision", (json_int_t)h.snap->revision,
-                "environment", e.name, "flags", flags);
+      json_pack("{s:I, s:s, s:o}", "revision", (json_int_t)n.h.snap->revision,
+                "environment", n.e.name, "flags", flags);
   bool bad = answer == NULL;
-  for (size_t i = 0; h.env != NULL && !bad && i < h.env->cap; i++) {
-    const vx_flag *f = vx_env_slot(h.env, i);
+  for (size_t i = 0; n.h.env != NULL && !bad && i < n.h.env->cap; i++) {
+    const vx_flag *f = vx_env_slot(n.h.env, i);
     if (f == NULL)
       continue;
     vx_decision d;
-    vx_eval_flag(h.env, f, &cj.ctx, &d);
+    vx_eval_flag(n.h.env, f, &n.cj.ctx, &d);
     vx_metrics_eval(f->key, f->key_len, d.enabled);
     json_t *one = vx_decision_json(f->key, &d);
     bad = one == NULL || json_array_append_new(flags, one) != 0;
   }
-  unhold(&h);
+  unhold(&n.h);
   if (bad) {
     json_decref(answer);
     vx_send_error(req, 500, "INTERNAL", "out of memory");
   } else {
     vx_send_json(req, 200, answer, NULL);
   }
-  vx_context_json_dispose(&cj);
-  json_decref(body);
+  native_end(&n);
 }
 
 void vx_http_routes_eval(vx_http *h) {

@@ -124,8 +124,12 @@ int vx_service_put_flag(vx_service *svc, const vx_principal *actor,
 int vx_service_revert(vx_service *svc, const vx_principal *actor, int64_t id,
                       int64_t if_revision, json_t **saved, vx_werr *err);
 
+/* Creates or replaces a segment. Without an "id" the segment gets the
+ * next free number. create_only refuses an existing id (409
+ * ALREADY_EXISTS). *created (may be NULL) says whether it is new. */
 int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
-                           const json_t *doc, json_t **saved, vx_werr *err);
+                           const json_t *doc, bool create_only, json_t **saved,
+                           bool *created, vx_werr *err);
 /* Refused (409) while a flag uses the segment. */
 int vx_service_delete_segment(vx_service *svc, const vx_principal *actor,
                               const char *id, vx_werr *err);

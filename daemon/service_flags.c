@@ -5,11 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "constraint.h"
 #include "flag.h"
 #include "log.h"
 #include "service_internal.h"
-#include "sha256.h"
 
 /* ------------------------------------------------------------ validation */
 

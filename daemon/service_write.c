@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "constraint.h"
-#include "flag.h"
 #include "log.h"
 #include "service_internal.h"
 #include "sha256.h"
@@ -105,16 +104,35 @@ static json_t *segment_users(vx_service *svc, const char *id) {
   return keys;
 }
 
+/* The next free numeric segment id: one more than the largest. */
+static long long next_segment_id(vx_service *svc) {
+  long long max = 0;
+  const char *id;
+  json_t *seg;
+  json_object_foreach(svc->segments, id, seg) {
+    char *end;
+    long long v = strtoll(id, &end, 10);
+    if (*id != '\0' && *end == '\0' && v > max)
+      max = v;
+  }
+  return max + 1;
+}
+
 int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
-                           const json_t *doc, json_t **saved, vx_werr *err) {
+                           const json_t *doc, bool create_only, json_t **saved,
+                           bool *created, vx_werr *err) {
   if (saved != NULL)
     *saved = NULL;
+  if (created != NULL)
+    *created = false;
   if (!json_is_object(doc))
     return vx_werr_set(err, VX_ETYPE, 400, "INVALID_TYPE", "",
                        "a segment must be a JSON object");
   const json_t *idj = json_object_get(doc, "id");
-  char id[64];
-  if (json_is_integer(idj))
+  char id[64] = "";
+  if (idj == NULL)
+    ; /* chosen under the lock below */
+  else if (json_is_integer(idj))
     snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT, json_integer_value(idj));
   else if (json_is_string(idj) && json_string_length(idj) > 0 &&
            json_string_length(idj) < sizeof id &&
@@ -149,15 +167,25 @@ int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
                          "constraints[%zu]: %s", i, why);
     }
   }
+  pthread_mutex_lock(&svc->lock);
+  /* Choosing an id and writing it are one step under the write lock. */
+  if (id[0] == '\0')
+    snprintf(id, sizeof id, "%lld", next_segment_id(svc));
   json_t *seg =
       json_pack("{s:s, s:O, s:s, s:O}", "id", id, "name", name, "description",
                 desc ? json_string_value(desc) : "", "constraints", cons);
-  pthread_mutex_lock(&svc->lock);
   const json_t *before = json_object_get(svc->segments, id);
   uint64_t revision;
   int64_t audit_id;
-  int rc = vx_begin_locked(svc, &revision, err);
+  int rc = 0;
+  if (before != NULL && create_only)
+    rc = vx_werr_set(err, VX_EEXIST, 409, "ALREADY_EXISTS", "id",
+                     "segment %s already exists: PUT segments/%s", id, id);
+  else
+    rc = vx_begin_locked(svc, &revision, err);
   if (rc == 0) {
+    if (created != NULL)
+      *created = before == NULL;
     rc = vx_store_put_segment(svc->store, seg);
     if (rc == 0)
       rc = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),

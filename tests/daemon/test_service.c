@@ -262,7 +262,8 @@ static void test_segments_apply_and_cannot_be_deleted_while_used(void) {
   json_t *seg = J("{\"id\": \"nordics\", \"name\": \"Nordics\", "
                   "\"constraints\": [{\"contextName\": \"country\", "
                   "\"operator\": \"IN\", \"values\": [\"NO\", \"SE\"]}]}");
-  CU_ASSERT_EQUAL(vx_service_put_segment(svc, &alice, seg, NULL, &err), 0);
+  CU_ASSERT_EQUAL(
+      vx_service_put_segment(svc, &alice, seg, false, NULL, NULL, &err), 0);
   json_decref(seg);
   CU_ASSERT_EQUAL(put("{\"key\": \"nordic-only\", \"environments\": "
                       "{\"production\": {\"enabled\": true, \"strategies\": "
@@ -276,7 +277,8 @@ static void test_segments_apply_and_cannot_be_deleted_while_used(void) {
   seg = J("{\"id\": \"nordics\", \"name\": \"Nordics\", \"constraints\": "
           "[{\"contextName\": \"country\", \"operator\": \"IN\", "
           "\"values\": [\"SE\"]}]}");
-  CU_ASSERT_EQUAL(vx_service_put_segment(svc, &alice, seg, NULL, &err), 0);
+  CU_ASSERT_EQUAL(
+      vx_service_put_segment(svc, &alice, seg, false, NULL, NULL, &err), 0);
   json_decref(seg);
   CU_ASSERT_STRING_EQUAL(last_keys, "[\"nordic-only\"]");
   CU_ASSERT_FALSE(enabled_for("nordic-only", "production",
