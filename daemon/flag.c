@@ -103,6 +103,15 @@ static size_t array_len(const json_t *a) {
   return json_is_array(a) ? json_array_size(a) : 0;
 }
 
+/* Records in f->segments that the flag used segment `key` (seg, or null
+ * when it was missing), creating the table on first use. */
+static int note_segment(vx_flag *f, const char *key, const json_t *seg) {
+  if (f->segments == NULL && (f->segments = json_object()) == NULL)
+    return VX_ENOMEM;
+  json_t *v = seg ? json_incref((json_t *)seg) : json_null();
+  return json_object_set_new(f->segments, key, v) == 0 ? 0 : VX_ENOMEM;
+}
+
 /* Compiles definition strategies[si] into s. */
 static int compile_strategy(compile_ctx *cc, vx_flag *f, vx_cstrategy *s,
                             size_t si, const json_t *def,
@@ -145,7 +154,7 @@ static int compile_strategy(compile_ctx *cc, vx_flag *f, vx_cstrategy *s,
       s->never = true; /* Unleash: a missing segment never matches */
       char missing[128];
       if (segment_key(id, missing, sizeof missing) &&
-          json_object_set_new(f->segments, missing, json_null()) != 0)
+          note_segment(f, missing, NULL) != 0)
         return VX_ENOMEM;
       char *txt = json_dumps(id, JSON_ENCODE_ANY);
       int rc = problem(cc, VX_ENOENT, "strategies[%zu]: segment %s not found",
@@ -161,7 +170,7 @@ static int compile_strategy(compile_ctx *cc, vx_flag *f, vx_cstrategy *s,
       return rc;
     char key[128];
     segment_key(id, key, sizeof key);
-    if (json_object_set(f->segments, key, (json_t *)seg) != 0)
+    if (note_segment(f, key, seg) != 0)
       return VX_ENOMEM;
   }
   int rc = add_constraints(cc, s, si, "constraints", cons);
@@ -320,14 +329,17 @@ int vx_flag_compile(const json_t *def, const json_t *segments,
   atomic_init(&f->refs, 1);
   f->key_len = json_string_length(name);
   f->key = malloc(f->key_len + 1);
-  f->segments = json_object();
-  if (f->key == NULL || f->segments == NULL) {
+  if (f->key == NULL) {
     vx_flag_unref(f);
     return VX_ENOMEM;
   }
   memcpy(f->key, json_string_value(name), f->key_len + 1);
   f->key_hash = vx_key_hash(f->key, f->key_len);
-  f->def = json_incref((json_t *)def);
+  const char *type = json_string_value(json_object_get(def, "type"));
+  static const char *types[] = {"boolean", "string", "number", "object"};
+  for (size_t i = 0; type != NULL && i < 4; i++)
+    if (strcmp(type, types[i]) == 0)
+      f->type = (vx_flag_type)(VX_FLAG_BOOLEAN + i);
   compile_ctx cc = {f->key, mode, err, errlen, 0};
   int rc = compile_body(&cc, f, def, segments, plugins);
   if (rc == VX_ENOMEM)
@@ -366,7 +378,7 @@ void vx_flag_unref(vx_flag *f) {
     free(f->deps[i].feature);
   }
   free(f->deps);
-  json_decref(f->def);
+  json_decref(f->source);
   json_decref(f->segments);
   free(f->key);
   free(f);

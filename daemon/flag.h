@@ -41,6 +41,15 @@ typedef struct vx_dependency {
   size_t n_variants;
 } vx_dependency;
 
+/* The flag's declared "type" (what OFREP's value is: ofrep.h). */
+typedef enum vx_flag_type {
+  VX_FLAG_UNTYPED = 0, /* none declared */
+  VX_FLAG_BOOLEAN,
+  VX_FLAG_STRING,
+  VX_FLAG_NUMBER,
+  VX_FLAG_OBJECT
+} vx_flag_type;
+
 typedef struct vx_flag {
   atomic_uint refs;
   char *key;
@@ -52,9 +61,15 @@ typedef struct vx_flag {
   vx_variant_set variants; /* flag-level */
   vx_dependency *deps;
   size_t n_deps;
-  json_t *def;      /* the definition it was compiled from (a reference) */
+  vx_flag_type type;
+  /* What the flag was compiled from, as the state held it (a reference set
+   * by the snapshot builder, NULL otherwise): an unchanged definition is
+   * the same object, so it is reused without a recompile. The compiled
+   * flag keeps no parsed copy of its definition. */
+  json_t *source;
   json_t *segments; /* segment definitions it used by id, null for an id
-                       that was missing (owned): see vx_snapshot_build */
+                       that was missing (owned; NULL when it uses none):
+                       see vx_snapshot_build */
 } vx_flag;
 
 /* Compiles one feature object. `segments` is an object mapping segment id

@@ -17,6 +17,7 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -36,6 +37,8 @@
 #pragma weak mg_disable_keep_alive
 
 #define MAX_ROUTES 64
+/* Requests or answers above this size are followed by malloc_trim. */
+#define VX_TRIM_AFTER_BYTES (1 << 20)
 
 typedef struct route {
   char prefix[128];
@@ -139,6 +142,13 @@ static int dispatch(struct mg_connection *conn) {
   }
   if (req.status == 0)
     vx_send_error(&req, 500, "INTERNAL", "the handler sent no answer");
+  /* A large body or answer (an import, an export, the list of 10,000
+   * flags) leaves many freed blocks that malloc keeps: give them back now
+   * that the request's documents are gone, so that memory stays what the
+   * flags need. Evaluations never come near this size. */
+  if (ri->content_length > VX_TRIM_AFTER_BYTES ||
+      req.sent > VX_TRIM_AFTER_BYTES)
+    malloc_trim(0);
   uint64_t dt = now_us() - t0;
   vx_metrics_http(metric, req.status, dt);
   if (h->cfg->access_log) {

@@ -358,16 +358,17 @@ static bool has_variants(const vx_flag *flag) {
 }
 
 vx_ofrep_kind vx_ofrep_flag_kind(const vx_flag *flag) {
-  const char *type = json_string_value(json_object_get(flag->def, "type"));
-  if (type != NULL) {
-    if (strcmp(type, "boolean") == 0)
-      return VX_OFREP_BOOLEAN;
-    if (strcmp(type, "string") == 0)
-      return VX_OFREP_STRING;
-    if (strcmp(type, "number") == 0)
-      return VX_OFREP_NUMBER;
-    if (strcmp(type, "object") == 0)
-      return VX_OFREP_OBJECT;
+  switch (flag->type) {
+  case VX_FLAG_BOOLEAN:
+    return VX_OFREP_BOOLEAN;
+  case VX_FLAG_STRING:
+    return VX_OFREP_STRING;
+  case VX_FLAG_NUMBER:
+    return VX_OFREP_NUMBER;
+  case VX_FLAG_OBJECT:
+    return VX_OFREP_OBJECT;
+  case VX_FLAG_UNTYPED:
+    break;
   }
   return has_variants(flag) ? VX_OFREP_VARIANT : VX_OFREP_BOOLEAN;
 }

@@ -18,7 +18,9 @@ typedef struct vx_regex vx_regex;
 
 /* Compiles pattern (RE2 syntax; case_insensitive adds (?i)). Returns 0 and
  * *out, or VX_EUNSUPPORTED / VX_EPARSE with a message naming the offset in
- * err. Allocates; free with vx_regex_free. */
+ * err. Allocates; free with vx_regex_free. A pattern compiled before and
+ * not yet freed is shared: *out is then the same (immutable) object with
+ * one more reference. Thread-safe. */
 int vx_regex_compile(const char *pattern, size_t len, bool case_insensitive,
                      vx_regex **out, char *err, size_t errlen);
 
@@ -26,6 +28,7 @@ int vx_regex_compile(const char *pattern, size_t len, bool case_insensitive,
  * per-thread match data allocated once per thread. */
 int vx_regex_search(const vx_regex *re, const char *subject, size_t len);
 
+/* Drops a reference; the last one frees the program. Thread-safe. */
 void vx_regex_free(vx_regex *re);
 
 #endif

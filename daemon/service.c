@@ -2,6 +2,7 @@
  * reads. Writes are in service_write.c and service_import.c. */
 #include "service.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,43 +36,6 @@ int vx_werr_set(vx_werr *err, int rc, int status, const char *code,
 
 const char *vx_actor_name(const vx_principal *actor) {
   return actor != NULL && actor->name[0] ? actor->name : "system";
-}
-
-json_t *vx_service_compile_def(const json_t *flag, const char *env) {
-  const json_t *state =
-      json_object_get(json_object_get(flag, "environments"), env);
-  /* A shallow copy: the definition shares the state's strategies,
-   * variants and dependencies. Stored documents are replaced, never edited
-   * in place (writes work on deep copies), so sharing is safe and saves a
-   * copy of every state. */
-  json_t *def =
-      json_is_object(state) ? json_copy((json_t *)state) : json_object();
-  if (def == NULL)
-    return NULL;
-  json_object_set(def, "name", json_object_get(flag, "key"));
-  const json_t *type = json_object_get(flag, "type");
-  if (type != NULL)
-    json_object_set(def, "type", (json_t *)type);
-  return def;
-}
-
-void vx_service_stage_flag_locked(vx_service *svc, const json_t *flag) {
-  const char *key = json_string_value(json_object_get(flag, "key"));
-  bool archived = json_is_true(json_object_get(flag, "archived"));
-  size_t i;
-  json_t *env;
-  json_array_foreach(svc->environments, i, env) {
-    const char *name = json_string_value(env);
-    json_t *table = json_object_get(svc->st.envs, name);
-    if (table == NULL) {
-      table = json_object();
-      json_object_set_new(svc->st.envs, name, table);
-    }
-    if (archived)
-      json_object_del(table, key);
-    else
-      json_object_set_new(table, key, vx_service_compile_def(flag, name));
-  }
 }
 
 static int cmp_auth(const void *a, const void *b) {
@@ -216,45 +180,53 @@ static int bootstrap(vx_service *svc, char **new_secret, char *err,
   return 0;
 }
 
-static int load(vx_service *svc, char *err, size_t errlen) {
-  vx_store_data d;
-  int rc = vx_store_load(svc->store, &d, err, errlen);
-  if (rc != 0)
-    return rc;
-  json_decref(svc->flags);
-  json_decref(svc->segments);
+/* Takes the environments the store read, with an empty table each in
+ * svc->st (vx_service_keep_flag_locked stages into them). */
+static void adopt_environments(vx_service *svc, const vx_store_data *d) {
+  if (svc->environments == d->environments)
+    return;
   json_decref(svc->environments);
-  json_decref(svc->tokens);
-  svc->flags = d.flags;
-  svc->segments = d.segments;
-  svc->environments = d.environments;
-  svc->tokens = d.tokens;
-  svc->st.revision = d.revision;
+  svc->environments = json_incref(d->environments);
   json_object_clear(svc->st.envs);
-  json_object_clear(svc->st.segments);
-  json_object_update(svc->st.segments, svc->segments);
   size_t i;
   json_t *env;
   json_array_foreach(svc->environments, i, env) {
     json_object_set_new(svc->st.envs, json_string_value(env), json_object());
   }
-  const char *key;
-  json_t *flag;
-  json_object_foreach(svc->flags, key, flag) {
-    /* Every environment appears in every flag. */
-    json_t *states = json_object_get(flag, "environments");
-    if (!json_is_object(states)) {
-      states = json_object();
-      json_object_set_new(flag, "environments", states);
-    }
-    json_array_foreach(svc->environments, i, env) {
-      if (json_object_get(states, json_string_value(env)) == NULL)
-        json_object_set_new(
-            states, json_string_value(env),
-            json_pack("{s:b, s:[]}", "enabled", 0, "strategies"));
-    }
-    vx_service_stage_flag_locked(svc, flag);
+}
+
+/* One flag read at start (vx_store_load's callback): every environment
+ * appears in it, then it is kept as text. */
+static int load_flag(void *arg, const vx_store_data *d, json_t *flag) {
+  vx_service *svc = arg;
+  adopt_environments(svc, d);
+  json_t *states = json_object_get(flag, "environments");
+  size_t i;
+  json_t *env;
+  json_array_foreach(svc->environments, i, env) {
+    if (json_object_get(states, json_string_value(env)) == NULL)
+      json_object_set_new(states, json_string_value(env),
+                          json_pack("{s:b, s:[]}", "enabled", 0, "strategies"));
   }
+  return vx_service_keep_flag_locked(svc, flag);
+}
+
+static int load(vx_service *svc, char *err, size_t errlen) {
+  json_object_clear(svc->flags);
+  vx_store_data d;
+  int rc = vx_store_load(svc->store, &d, load_flag, svc, err, errlen);
+  if (rc != 0)
+    return rc;
+  adopt_environments(svc, &d); /* when there are no flags */
+  json_decref(svc->segments);
+  json_decref(svc->tokens);
+  svc->segments = json_incref(d.segments);
+  svc->tokens = json_incref(d.tokens);
+  svc->st.revision = d.revision;
+  json_object_clear(svc->st.segments);
+  json_object_update(svc->st.segments, svc->segments);
+  vx_store_data_dispose(&d);
+  malloc_trim(0); /* the documents were freed: give the memory back */
   return 0;
 }
 
@@ -269,9 +241,11 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
   svc->cfg = *cfg;
   pthread_mutex_init(&svc->lock, NULL);
   int rc = vx_state_init(&svc->st);
+  svc->flags = json_object();
   svc->plugins = vx_plugin_host_new();
   svc->engine = vx_engine_new();
-  if (rc != 0 || svc->plugins == NULL || svc->engine == NULL) {
+  if (rc != 0 || svc->flags == NULL || svc->plugins == NULL ||
+      svc->engine == NULL) {
     vx_service_close(svc);
     return VX_ENOMEM;
   }
@@ -413,7 +387,7 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-json_t *vx_sorted_values(const json_t *obj) {
+json_t *vx_sorted_values(const json_t *obj, json_t *(*copy)(const json_t *)) {
   size_t n = json_object_size(obj), i = 0;
   const char **keys = malloc((n ? n : 1) * sizeof *keys);
   json_t *list = json_array();
@@ -429,29 +403,28 @@ json_t *vx_sorted_values(const json_t *obj) {
   }
   qsort(keys, n, sizeof *keys, cmp_str);
   for (i = 0; i < n; i++)
-    json_array_append_new(list, json_deep_copy(json_object_get(obj, keys[i])));
+    json_array_append_new(list, copy(json_object_get(obj, keys[i])));
   free(keys);
   return list;
 }
 
 json_t *vx_service_list_flags(vx_service *svc) {
   pthread_mutex_lock(&svc->lock);
-  json_t *list = vx_sorted_values(svc->flags);
+  json_t *list = vx_sorted_values(svc->flags, vx_flag_parse);
   pthread_mutex_unlock(&svc->lock);
   return list;
 }
 
 json_t *vx_service_get_flag(vx_service *svc, const char *key) {
   pthread_mutex_lock(&svc->lock);
-  const json_t *f = json_object_get(svc->flags, key);
-  json_t *c = f ? json_deep_copy(f) : NULL;
+  json_t *c = vx_service_flag_locked(svc, key);
   pthread_mutex_unlock(&svc->lock);
   return c;
 }
 
 json_t *vx_service_list_segments(vx_service *svc) {
   pthread_mutex_lock(&svc->lock);
-  json_t *list = vx_sorted_values(svc->segments);
+  json_t *list = vx_sorted_values(svc->segments, json_deep_copy);
   pthread_mutex_unlock(&svc->lock);
   return list;
 }

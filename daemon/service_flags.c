@@ -103,10 +103,23 @@ static int merge_flag(vx_service *svc, json_t *flag, const json_t *doc,
   return 0;
 }
 
-static bool has_dependencies(const json_t *flag, const char *env) {
-  const json_t *state =
-      json_object_get(json_object_get(flag, "environments"), env);
-  return json_array_size(json_object_get(state, "dependencies")) > 0;
+static const json_t *dependencies_in(const json_t *flag, const char *env) {
+  return json_object_get(
+      json_object_get(json_object_get(flag, "environments"), env),
+      "dependencies");
+}
+
+/* Whether flag, in env, depends on parent. */
+static bool depends_on(const json_t *flag, const char *env,
+                       const char *parent) {
+  size_t i;
+  json_t *d;
+  json_array_foreach(dependencies_in(flag, env), i, d) {
+    const char *p = json_string_value(json_object_get(d, "feature"));
+    if (p != NULL && strcmp(p, parent) == 0)
+      return true;
+  }
+  return false;
 }
 
 /* Dependencies of `flag` in env: parents exist, no cycle, one level (a
@@ -114,9 +127,7 @@ static bool has_dependencies(const json_t *flag, const char *env) {
 static int check_dependencies(vx_service *svc, const json_t *flag,
                               const char *env, vx_werr *err) {
   const char *key = json_string_value(json_object_get(flag, "key"));
-  const json_t *deps = json_object_get(
-      json_object_get(json_object_get(flag, "environments"), env),
-      "dependencies");
+  const json_t *deps = dependencies_in(flag, env);
   char field[256];
   snprintf(field, sizeof field, "environments.%s.dependencies", env);
   size_t i;
@@ -129,50 +140,41 @@ static int check_dependencies(vx_service *svc, const json_t *flag,
     if (strcmp(parent, key) == 0)
       return vx_werr_set(err, VX_ECYCLE, 400, "DEPENDENCY_CYCLE", field,
                          "%s cannot depend on itself", key);
-    const json_t *p = json_object_get(svc->flags, parent);
+    json_t *p = vx_service_flag_locked(svc, parent);
     if (p == NULL)
       return vx_werr_set(err, VX_ENOENT, 400, "UNKNOWN_FLAG", field,
                          "dependencies[%zu]: there is no flag \"%s\"", i,
                          parent);
-    if (has_dependencies(p, env)) {
-      /* Does the parent's chain lead back here? Then it is a cycle. */
-      const json_t *pdeps = json_object_get(
-          json_object_get(json_object_get(p, "environments"), env),
-          "dependencies");
-      size_t j;
-      json_t *pd;
-      json_array_foreach(pdeps, j, pd) {
-        const char *gp = json_string_value(json_object_get(pd, "feature"));
-        if (gp != NULL && strcmp(gp, key) == 0)
-          return vx_werr_set(err, VX_ECYCLE, 400, "DEPENDENCY_CYCLE", field,
-                             "%s depends on %s, which depends on %s", key,
-                             parent, key);
-      }
+    bool deep = json_array_size(dependencies_in(p, env)) > 0;
+    bool cycle = depends_on(p, env, key); /* its chain leads back here */
+    json_decref(p);
+    if (cycle)
+      return vx_werr_set(err, VX_ECYCLE, 400, "DEPENDENCY_CYCLE", field,
+                         "%s depends on %s, which depends on %s", key, parent,
+                         key);
+    if (deep)
       return vx_werr_set(err, VX_EINVAL, 400, "DEPENDENCY_DEPTH", field,
                          "%s depends on other flags; dependencies are one "
                          "level deep",
                          parent);
-    }
   }
   if (json_array_size(deps) == 0)
     return 0;
-  /* A flag others depend on cannot get dependencies itself. */
+  /* A flag others depend on cannot get dependencies itself. Only texts
+   * that name key as a "feature" are parsed. */
   const char *other;
-  json_t *o;
-  json_object_foreach(svc->flags, other, o) {
-    if (strcmp(other, key) == 0)
+  json_t *text;
+  json_object_foreach(svc->flags, other, text) {
+    if (strcmp(other, key) == 0 || !vx_flag_text_mentions(text, "feature", key))
       continue;
-    const json_t *odeps = json_object_get(
-        json_object_get(json_object_get(o, "environments"), env),
-        "dependencies");
-    json_array_foreach(odeps, i, d) {
-      const char *parent = json_string_value(json_object_get(d, "feature"));
-      if (parent != NULL && strcmp(parent, key) == 0)
-        return vx_werr_set(err, VX_EINVAL, 400, "DEPENDENCY_DEPTH", field,
-                           "%s is a parent of %s; dependencies are one level "
-                           "deep",
-                           key, other);
-    }
+    json_t *o = vx_flag_parse(text);
+    bool parent_of = depends_on(o, env, key);
+    json_decref(o);
+    if (parent_of)
+      return vx_werr_set(err, VX_EINVAL, 400, "DEPENDENCY_DEPTH", field,
+                         "%s is a parent of %s; dependencies are one level "
+                         "deep",
+                         key, other);
   }
   return 0;
 }
@@ -180,7 +182,7 @@ static int check_dependencies(vx_service *svc, const json_t *flag,
 /* Compiles the state of env strictly; on failure names the place. */
 static int check_compiles(vx_service *svc, const json_t *flag, const char *env,
                           vx_werr *err) {
-  json_t *def = vx_service_compile_def(flag, env);
+  json_t *def = vx_state_native_def(flag, env);
   vx_flag *f = NULL;
   char why[1024] = "";
   int rc = vx_flag_compile(def, svc->st.segments, svc->plugins,
@@ -208,14 +210,15 @@ int vx_service_prepare_flag_locked(vx_service *svc, const json_t *doc,
     return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "key",
                        "key must be 1..255 bytes without '/' or control "
                        "characters");
-  const json_t *current = json_object_get(svc->flags, key);
-  if (current != NULL && if_revision >= 0 &&
-      json_integer_value(json_object_get(current, "revision")) > if_revision)
-    return vx_werr_set(
-        err, VX_ECONFLICT, 409, "CONFLICT", "revision",
-        "flag %s changed at revision %lld, after revision %lld", key,
-        (long long)json_integer_value(json_object_get(current, "revision")),
-        (long long)if_revision);
+  json_t *current = vx_service_flag_locked(svc, key);
+  int64_t current_rev =
+      json_integer_value(json_object_get(current, "revision"));
+  if (current != NULL && if_revision >= 0 && current_rev > if_revision) {
+    json_decref(current);
+    return vx_werr_set(err, VX_ECONFLICT, 409, "CONFLICT", "revision",
+                       "flag %s changed at revision %lld, after revision %lld",
+                       key, (long long)current_rev, (long long)if_revision);
+  }
   json_t *flag;
   if (current != NULL) {
     flag = json_deep_copy(current);
@@ -226,8 +229,10 @@ int vx_service_prepare_flag_locked(vx_service *svc, const json_t *doc,
                      "created_at", (json_int_t)now, "updated_at",
                      (json_int_t)now, "revision", 0, "environments");
   }
-  if (flag == NULL)
+  if (flag == NULL) {
+    json_decref(current);
     return vx_werr_set(err, VX_ENOMEM, 500, "INTERNAL", "", "out of memory");
+  }
   json_t *states = json_object_get(flag, "environments");
   size_t i;
   json_t *env;
@@ -263,6 +268,7 @@ int vx_service_prepare_flag_locked(vx_service *svc, const json_t *doc,
       }
     }
   }
+  json_decref(current);
   if (rc != 0) {
     json_decref(flag);
     return rc;
@@ -315,21 +321,25 @@ static int put_flag_locked(vx_service *svc, const vx_principal *actor,
   if (rc != 0)
     return rc;
   const char *key = json_string_value(json_object_get(flag, "key"));
-  json_t *current = json_object_get(svc->flags, key);
+  json_t *current = vx_service_flag_locked(svc, key);
   if (current != NULL && same_content(current, flag)) {
     json_decref(flag); /* nothing changes: no revision, no audit entry */
     if (saved != NULL)
-      *saved = json_deep_copy(current);
+      *saved = current;
+    else
+      json_decref(current);
     return 0;
   }
   uint64_t revision;
   rc = vx_begin_locked(svc, &revision, err);
   if (rc != 0) {
+    json_decref(current);
     json_decref(flag);
     return rc;
   }
   rc = vx_service_store_flag_locked(
       svc, revision, actor, current ? action : "create", current, flag, err);
+  json_decref(current);
   json_t *keys = json_pack("[s]", key);
   if (rc == 0) {
     /* Memory follows only a committed write: stage after COMMIT. */
@@ -345,17 +355,17 @@ static int put_flag_locked(vx_service *svc, const vx_principal *actor,
     json_decref(flag);
     return rc;
   }
-  json_object_set(svc->flags, key, flag);
-  vx_service_stage_flag_locked(svc, flag);
   svc->st.revision = revision;
-  char why[512];
-  if (vx_service_publish_locked(svc, keys, false, why, sizeof why) != 0)
+  char why[512] = "out of memory";
+  if (vx_service_keep_flag_locked(svc, flag) != 0 ||
+      vx_service_publish_locked(svc, keys, false, why, sizeof why) != 0)
     vx_log(VX_LOG_ERROR, "revision %llu committed but not published: %s",
            (unsigned long long)revision, why);
   json_decref(keys);
   if (saved != NULL)
-    *saved = json_deep_copy(flag);
-  json_decref(flag);
+    *saved = flag;
+  else
+    json_decref(flag);
   return 0;
 }
 

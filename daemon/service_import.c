@@ -9,8 +9,8 @@
 
 json_t *vx_service_export(vx_service *svc) {
   pthread_mutex_lock(&svc->lock);
-  json_t *flags = vx_sorted_values(svc->flags);
-  json_t *segments = vx_sorted_values(svc->segments);
+  json_t *flags = vx_sorted_values(svc->flags, vx_flag_parse);
+  json_t *segments = vx_sorted_values(svc->segments, json_deep_copy);
   json_t *doc =
       json_pack("{s:i, s:I, s:O, s:o, s:o}", "version", 1, "revision",
                 (json_int_t)svc->st.revision, "environments", svc->environments,
@@ -19,10 +19,11 @@ json_t *vx_service_export(vx_service *svc) {
   return doc;
 }
 
-/* One import: the prepared flags (key -> document), the segments, what
- * happened, in one transaction. */
+/* One import: the prepared flags, the segments, what happened, in one
+ * transaction. The flags are kept as text between the steps: 10,000
+ * parsed documents would take about 100 MB at once. */
 typedef struct import {
-  json_t *flags;    /* key -> new document */
+  json_t *flags;    /* key -> new document, as text (vx_flag_text) */
   json_t *segments; /* id -> segment */
   int created, updated, archived;
   json_t *warnings;
@@ -41,8 +42,12 @@ static int prepare(vx_service *svc, import *im, const json_t *doc,
     return vx_werr_set(err, VX_EEXIST, 400, "VALIDATION_FAILED", key,
                        "flag %s appears twice", key);
   }
-  json_object_set_new(im->flags, key, flag);
-  return 0;
+  json_t *text = vx_flag_text(flag);
+  rc = text != NULL && json_object_set_new(im->flags, key, text) == 0
+           ? 0
+           : vx_werr_set(err, VX_ENOMEM, 500, "INTERNAL", "", "out of memory");
+  json_decref(flag); /* after its key was copied */
+  return rc;
 }
 
 static int segment_into(import *im, const json_t *seg, size_t i, vx_werr *err) {
@@ -107,11 +112,18 @@ static int apply(vx_service *svc, const vx_principal *actor, const char *action,
   json_object_foreach(im->flags, k, v) {
     if (rc != 0)
       break;
-    const json_t *before = json_object_get(svc->flags, k);
+    json_t *before = vx_service_flag_locked(svc, k);
+    json_t *after = vx_flag_parse(v);
     json_array_append_new(keys, json_string(k));
-    rc = vx_service_store_flag_locked(svc, revision, actor, action, before, v,
-                                      err);
+    rc = after == NULL ? VX_ENOMEM
+                       : vx_service_store_flag_locked(
+                             svc, revision, actor, action, before, after, err);
     described = rc != 0;
+    /* As stored, with its revision and time: what memory keeps. */
+    if (rc == 0 && json_object_set_new(im->flags, k, vx_flag_text(after)) != 0)
+      rc = VX_ENOMEM;
+    json_decref(after);
+    json_decref(before);
   }
   char why[512] = "";
   if (rc == 0 && vx_store_commit(svc->store, why, sizeof why) != 0)
@@ -129,11 +141,17 @@ static int apply(vx_service *svc, const vx_principal *actor, const char *action,
     json_object_set(svc->segments, k, v);
     json_object_set(svc->st.segments, k, v);
   }
-  json_object_foreach(im->flags, k, v) {
-    json_object_set(svc->flags, k, v);
-    vx_service_stage_flag_locked(svc, v);
+  bool kept = true;
+  void *tmp;
+  json_object_foreach_safe(im->flags, tmp, k, v) {
+    json_t *flag = vx_flag_parse(v);
+    kept &= flag != NULL && vx_service_keep_flag_locked(svc, flag) == 0;
+    json_decref(flag);
+    json_object_del(im->flags, k);
   }
-  if (vx_service_publish_locked(svc, keys, json_object_size(im->segments) > 0,
+  snprintf(why, sizeof why, "out of memory");
+  if (!kept ||
+      vx_service_publish_locked(svc, keys, json_object_size(im->segments) > 0,
                                 why, sizeof why) != 0)
     vx_log(VX_LOG_ERROR, "import committed but not published: %s", why);
   json_decref(keys);
@@ -214,15 +232,18 @@ import im = {json_object(), json_object(), 0, 0, 0, json_array() };
   }
   if (rc == 0 && how == VX_REPLACE) {
     const char *key;
-    json_t *flag;
-    json_object_foreach(svc->flags, key, flag) {
-      if (rc == 0 && json_object_get(im.flags, key) == NULL &&
-          !json_is_true(json_object_get(flag, "archived"))) {
+    json_t *text;
+    json_object_foreach(svc->flags, key, text) {
+      if (rc != 0 || json_object_get(im.flags, key) != NULL)
+        continue;
+      json_t *flag = vx_flag_parse(text);
+      if (!json_is_true(json_object_get(flag, "archived"))) {
         json_t *arch = json_pack("{s:s, s:b}", "key", key, "archived", 1);
         rc = prepare(svc, &im, arch, err);
         json_decref(arch);
         im.archived++;
       }
+      json_decref(flag);
     }
   }
   if (rc == 0)
@@ -318,18 +339,21 @@ import im = {json_object(), json_object(), 0, 0, 0, json_array() };
   if (rc == 0 && how == VX_REPLACE) {
     /* Flags absent from the state are switched off in that environment. */
     const char *key;
-    json_t *flag;
-    json_object_foreach(svc->flags, key, flag) {
+    json_t *text;
+    json_object_foreach(svc->flags, key, text) {
+      if (rc != 0 || json_object_get(im.flags, key) != NULL)
+        continue;
+      json_t *flag = vx_flag_parse(text);
       const json_t *st =
           json_object_get(json_object_get(flag, "environments"), environment);
-      if (rc == 0 && json_object_get(im.flags, key) == NULL &&
-          json_is_true(json_object_get(st, "enabled"))) {
+      if (json_is_true(json_object_get(st, "enabled"))) {
         json_t *off = json_pack("{s:s, s:{s:{s:b}}}", "key", key,
                                 "environments", environment, "enabled", 0);
         rc = prepare(svc, &im, off, err);
         json_decref(off);
         im.archived++;
       }
+      json_decref(flag);
     }
   }
   if (rc == 0)

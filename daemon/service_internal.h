@@ -24,7 +24,7 @@ struct vx_service {
   vx_plugin_host *plugins;
   vx_engine *engine;
   pthread_mutex_t lock;
-  json_t *flags;        /* key -> flag document */
+  json_t *flags;        /* key -> flag document as JSON text (service_docs.c) */
   json_t *segments;     /* id -> segment document */
   json_t *environments; /* array of names, creation order */
   json_t *tokens;       /* array of token documents, with "hash" */
@@ -42,13 +42,26 @@ int vx_werr_set(vx_werr *err, int rc, int status, const char *code,
                 const char *field, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
-/* The compile definition of a flag in one environment: its state plus
- * "name" and "type". A new reference. */
-json_t *vx_service_compile_def(const json_t *flag, const char *env);
+/* ---- flag documents, kept as text (service_docs.c) */
 
-/* Puts (or removes, when archived) every environment's compile definition
- * of flag into svc->st. */
-void vx_service_stage_flag_locked(vx_service *svc, const json_t *flag);
+/* The compact JSON text of doc, as a JSON string (a new reference), or
+ * NULL on out-of-memory. */
+json_t *vx_flag_text(const json_t *doc);
+/* The document a text holds (a new reference), or NULL. */
+json_t *vx_flag_parse(const json_t *text);
+/* The flag called key, parsed (a new reference: the caller decrefs), or
+ * NULL when there is none. */
+json_t *vx_service_flag_locked(vx_service *svc, const char *key);
+/* Whether text may hold the member "member" with the string value: false
+ * only when it certainly does not (a cheap filter before parsing). */
+bool vx_flag_text_mentions(const json_t *text, const char *member,
+                           const char *value);
+
+/* Memory follows a committed write: keeps flag (a complete document) as
+ * svc->flags' text and stages that same text as the flag's definition in
+ * every environment of svc->st (removed when archived; state.h). flag is
+ * not kept: the caller still owns it. Returns 0 or VX_ENOMEM. */
+int vx_service_keep_flag_locked(vx_service *svc, const json_t *flag);
 
 /* Builds the snapshot of svc->st at its revision, attaches the live
  * tokens, publishes it, and tells the listeners. keys: the changed flag
@@ -82,8 +95,9 @@ char *vx_service_new_secret(void);
  * empty database). Takes the lock. */
 int vx_service_seed_demo(vx_service *svc, char *err, size_t errlen);
 
-/* The values of obj, deep-copied, in key order (a new array). */
-json_t *vx_sorted_values(const json_t *obj);
+/* The values of obj in key order, each as copy(value) gives it (a new
+ * array): json_deep_copy, or vx_flag_parse for svc->flags. */
+json_t *vx_sorted_values(const json_t *obj, json_t *(*copy)(const json_t *));
 
 /* An environment name: [A-Za-z0-9_.-]{1,63}. */
 bool vx_valid_env_name(const char *n);

@@ -86,8 +86,9 @@ static bool strategy_uses_segment(const json_t *strategy, const char *id) {
 static json_t *segment_users(vx_service *svc, const char *id) {
   json_t *keys = json_array();
   const char *key;
-  json_t *flag;
-  json_object_foreach(svc->flags, key, flag) {
+  json_t *text;
+  json_object_foreach(svc->flags, key, text) {
+    json_t *flag = vx_flag_parse(text);
     bool uses = false;
     const char *env;
     json_t *state;
@@ -98,6 +99,7 @@ static json_t *segment_users(vx_service *svc, const char *id) {
         uses |= strategy_uses_segment(s, id);
       }
     }
+    json_decref(flag);
     if (uses)
       json_array_append_new(keys, json_string(key));
   }
@@ -287,20 +289,25 @@ int vx_service_put_environment(vx_service *svc, const vx_principal *actor,
       src = vx_werr_set(err, src, 500, "STORE_ERROR", "",
                         "the database refused the write: %s", vx_strerror(src));
     /* Stage before publishing: every flag exists, off, in the new one. */
-    if (src == 0) {
+    bool staged = src == 0;
+    if (staged) {
       json_array_append_new(svc->environments, json_string(name));
       json_object_set_new(svc->st.envs, name, json_object());
       const char *key;
-      json_t *flag;
-      json_object_foreach(svc->flags, key, flag) {
+      json_t *text;
+      json_object_foreach(svc->flags, key, text) {
+        json_t *flag = vx_flag_parse(text);
         json_object_set_new(
             json_object_get(flag, "environments"), name,
             json_pack("{s:b, s:[]}", "enabled", 0, "strategies"));
-        vx_service_stage_flag_locked(svc, flag);
+        if (src == 0 && vx_service_keep_flag_locked(svc, flag) != 0)
+          src =
+              vx_werr_set(err, VX_ENOMEM, 500, "INTERNAL", "", "out of memory");
+        json_decref(flag);
       }
     }
     rc = vx_commit_and_publish_locked(svc, src, revision, NULL, err);
-    if (rc != 0 && src == 0) { /* the commit failed: undo the staging */
+    if (rc != 0 && staged) { /* the commit failed: undo the staging */
       json_array_remove(svc->environments,
                         json_array_size(svc->environments) - 1);
       json_object_del(svc->st.envs, name);
@@ -361,9 +368,16 @@ int vx_service_delete_environment(vx_service *svc, const vx_principal *actor,
       if (rc == 0) {
         json_array_remove(svc->environments, index);
         const char *key;
-        json_t *flag;
-        json_object_foreach(svc->flags, key, flag) {
+        json_t *text;
+        json_object_foreach(svc->flags, key, text) {
+          json_t *flag = vx_flag_parse(text);
           json_object_del(json_object_get(flag, "environments"), name);
+          if (vx_service_keep_flag_locked(svc, flag) != 0)
+            vx_log(VX_LOG_ERROR,
+                   "out of memory dropping environment %s from "
+                   "flag %s",
+                   name, key);
+          json_decref(flag);
         }
       } else if (src == 0) {
         json_object_set(svc->st.envs, name, saved_env);

@@ -6,6 +6,22 @@
 
 #include "flag.h"
 
+json_t *vx_state_native_def(const json_t *flag, const char *env) {
+  const json_t *state =
+      json_object_get(json_object_get(flag, "environments"), env);
+  /* A shallow copy: it shares the state's members, and lives only as long
+   * as the compile that reads it. */
+  json_t *def =
+      json_is_object(state) ? json_copy((json_t *)state) : json_object();
+  if (def == NULL)
+    return NULL;
+  json_object_set(def, "name", json_object_get(flag, "key"));
+  const json_t *type = json_object_get(flag, "type");
+  if (type != NULL)
+    json_object_set(def, "type", (json_t *)type);
+  return def;
+}
+
 int vx_state_init(vx_state *st) {
   st->envs = json_object();
   st->segments = json_object();
@@ -199,7 +215,8 @@ int vx_state_import_unleash_file(vx_state *st, const char *path,
  * still missing), and every strategy still finds the same plugin. */
 static bool reusable(const vx_flag *prev, const json_t *def,
                      const json_t *segments, const vx_plugin_host *plugins) {
-  if (prev == NULL || (prev->def != def && !json_equal(prev->def, def)))
+  if (prev == NULL || prev->source == NULL ||
+      (prev->source != def && !json_equal(prev->source, def)))
     return false;
   const char *id;
   json_t *seg;
@@ -214,6 +231,40 @@ static bool reusable(const vx_flag *prev, const json_t *def,
       return false;
   }
   return true;
+}
+
+/* Compiles def (state.h: parsed or text, a feature object or a native
+ * document) in environment env, and remembers def as the flag's source. */
+static int compile_def(const vx_state *st, const json_t *def, const char *env,
+                       vx_plugin_host *plugins, unsigned mode, vx_flag **out,
+                       char *err, size_t errlen) {
+  json_t *obj = json_incref((json_t *)def);
+  if (json_is_string(def)) {
+    json_error_t jerr;
+    json_decref(obj);
+    obj = json_loadb(json_string_value(def), json_string_length(def), 0, &jerr);
+    if (obj == NULL) {
+      snprintf(err, errlen, "the stored definition is not JSON: %s", jerr.text);
+      return VX_EPARSE;
+    }
+  }
+  /* A native document has "key" and an "environments" object; a feature
+   * object has "name" (Unleash's admin exports carry an "environments"
+   * array too). */
+  if (json_object_get(obj, "name") == NULL &&
+      json_is_object(json_object_get(obj, "environments"))) {
+    json_t *native = vx_state_native_def(obj, env);
+    json_decref(obj);
+    if ((obj = native) == NULL) {
+      snprintf(err, errlen, "out of memory");
+      return VX_ENOMEM;
+    }
+  }
+  int rc = vx_flag_compile(obj, st->segments, plugins, mode, out, err, errlen);
+  json_decref(obj);
+  if (rc == 0)
+    (*out)->source = json_incref((json_t *)def);
+  return rc;
 }
 
 int vx_snapshot_build(const vx_state *st, const vx_snapshot *prev,
@@ -243,8 +294,8 @@ int vx_snapshot_build(const vx_state *st, const vx_snapshot *prev,
         vx_flag_ref(flag);
       } else {
         char why[1024];
-        int rc = vx_flag_compile(def, st->segments, plugins, mode, &flag, why,
-                                 sizeof why);
+        int rc = compile_def(st, def, env_name, plugins, mode, &flag, why,
+                             sizeof why);
         if (rc != 0) {
           snprintf(err, errlen, "flag %s in %s: %s", key, env_name, why);
           vx_snapshot_free(snap);
@@ -274,8 +325,7 @@ static int flag_for(const vx_state *st, const vx_flag *old, const json_t *def,
     return 0;
   }
   char why[1024];
-  int rc =
-      vx_flag_compile(def, st->segments, plugins, mode, out, why, sizeof why);
+  int rc = compile_def(st, def, env_name, plugins, mode, out, why, sizeof why);
   if (rc != 0)
     snprintf(err, errlen, "flag %s in %s: %s", key, env_name, why);
   return rc;

@@ -38,10 +38,18 @@ typedef struct vx_store vx_store;
 int vx_store_open(const char *path, vx_store **out, char *err, size_t errlen);
 void vx_store_close(vx_store *st);
 
-/* Everything, for the first snapshot. New references the caller owns:
- * flags (object key -> flag), segments (object id -> segment),
- * environments (array of names, creation order), tokens (array, with
- * hashes), revision. */
+/* Everything, for the first snapshot, in one read transaction. New
+ * references the caller owns: flags (object key -> flag), segments
+ * (object id -> segment), environments (array of names, creation order),
+ * tokens (array, with hashes), revision.
+ * With `each`, the flags are not collected: each document is handed to
+ * each(arg, out, flag) in key order instead, once every other member of
+ * out is filled, and freed when it returns (take a reference to keep it),
+ * so that 10,000 flags are never all parsed at once; out->flags stays
+ * empty. A non-zero return stops the load with that error. */
+struct vx_store_data;
+typedef int (*vx_store_flag_fn)(void *arg, const struct vx_store_data *data,
+                                json_t *flag);
 typedef struct vx_store_data {
   json_t *flags;
   json_t *segments;
@@ -49,7 +57,8 @@ typedef struct vx_store_data {
   json_t *tokens;
   uint64_t revision;
 } vx_store_data;
-int vx_store_load(vx_store *st, vx_store_data *out, char *err, size_t errlen);
+int vx_store_load(vx_store *st, vx_store_data *out, vx_store_flag_fn each,
+                  void *arg, char *err, size_t errlen);
 void vx_store_data_dispose(vx_store_data *d);
 
 /* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */

@@ -54,48 +54,60 @@ static int load_revision(vx_store *st, uint64_t *out) {
   return rc;
 }
 
-static int load_flags(vx_store *st, json_t *flags) {
-  sqlite3_stmt *s;
-  int rc = vx_store_prep(st, Q_LOAD_FLAGS, &s), step = SQLITE_DONE;
-  if (rc != 0)
-    return rc;
-  while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-    const char *key = col_str(s, 0);
-    json_t *f =
-        json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:{}}", "key", key,
-                  "description", col_str(s, 1), "type", col_str(s, 2),
-                  "archived", sqlite3_column_int(s, 3) != 0, "created_at",
-                  (json_int_t)sqlite3_column_int64(s, 4), "updated_at",
-                  (json_int_t)sqlite3_column_int64(s, 5), "revision",
-                  (json_int_t)sqlite3_column_int64(s, 6), "environments");
-    if (f == NULL || json_object_set_new(flags, key, f) != 0)
-      rc = bad_row(st, "flag", key);
-  }
-  if (rc == 0 && step != SQLITE_DONE)
-    rc = vx_store_fail(st, "load flags");
-  vx_store_done(s);
-  return rc;
+/* Keeps a flag in the object arg (vx_store_load without a callback). */
+static int collect_flag(void *arg, const vx_store_data *d, json_t *flag) {
+  (void)d;
+  const char *key = json_string_value(json_object_get(flag, "key"));
+  return json_object_set((json_t *)arg, key, flag) == 0 ? 0 : VX_ENOMEM;
 }
 
-/* Each flag's "environments", in environment order. */
-static int load_states(vx_store *st, json_t *flags) {
-  sqlite3_stmt *s;
-  int rc = vx_store_prep(st, Q_LOAD_STATES, &s), step = SQLITE_DONE;
+/* Every flag with its "environments" (in environment order), one at a
+ * time: the flags and their states both come ordered by key, so they are
+ * merged as they are read, and only one document is in memory at once. */
+static int load_flags(vx_store *st, const vx_store_data *d,
+                      vx_store_flag_fn each, void *arg) {
+  sqlite3_stmt *f, *s;
+  int rc = vx_store_prep(st, Q_LOAD_FLAGS, &f);
   if (rc != 0)
     return rc;
-  while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-    const char *key = col_str(s, 0), *env = col_str(s, 1);
-    json_t *envs = json_object_get(json_object_get(flags, key), "environments");
-    json_t *state;
-    if (envs == NULL)
-      continue; /* no such flag: the foreign key makes it impossible */
-    rc = col_json(st, s, 2, key, &state);
-    if (rc == 0 && json_object_set_new(envs, env, state) != 0)
-      rc = bad_row(st, "flag", key);
+  if ((rc = vx_store_prep(st, Q_LOAD_STATES, &s)) != 0) {
+    vx_store_done(f);
+    return rc;
   }
-  if (rc == 0 && step != SQLITE_DONE)
-    rc = vx_store_fail(st, "load flag states");
+  int fstep = SQLITE_DONE, sstep = sqlite3_step(s);
+  while (rc == 0 && (fstep = sqlite3_step(f)) == SQLITE_ROW) {
+    const char *key = col_str(f, 0);
+    json_t *flag =
+        json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:{}}", "key", key,
+                  "description", col_str(f, 1), "type", col_str(f, 2),
+                  "archived", sqlite3_column_int(f, 3) != 0, "created_at",
+                  (json_int_t)sqlite3_column_int64(f, 4), "updated_at",
+                  (json_int_t)sqlite3_column_int64(f, 5), "revision",
+                  (json_int_t)sqlite3_column_int64(f, 6), "environments");
+    if (flag == NULL)
+      rc = bad_row(st, "flag", key);
+    json_t *envs = json_object_get(flag, "environments");
+    /* States of keys before this one have no flag (the foreign key makes
+     * that impossible): skipped. */
+    while (rc == 0 && sstep == SQLITE_ROW && strcmp(col_str(s, 0), key) <= 0) {
+      if (strcmp(col_str(s, 0), key) == 0) {
+        json_t *state;
+        rc = col_json(st, s, 2, key, &state);
+        if (rc == 0 && json_object_set_new(envs, col_str(s, 1), state) != 0)
+          rc = bad_row(st, "flag", key);
+      }
+      sstep = sqlite3_step(s);
+    }
+    if (rc == 0 && sstep != SQLITE_ROW && sstep != SQLITE_DONE)
+      rc = vx_store_fail(st, "load flag states");
+    if (rc == 0)
+      rc = each(arg, d, flag);
+    json_decref(flag);
+  }
+  if (rc == 0 && fstep != SQLITE_DONE)
+    rc = vx_store_fail(st, "load flags");
   vx_store_done(s);
+  vx_store_done(f);
   return rc;
 }
 
@@ -173,7 +185,8 @@ void vx_store_data_dispose(vx_store_data *d) {
   memset(d, 0, sizeof *d);
 }
 
-int vx_store_load(vx_store *st, vx_store_data *out, char *err, size_t errlen) {
+int vx_store_load(vx_store *st, vx_store_data *out, vx_store_flag_fn each,
+                  void *arg, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   out->flags = json_object();
   out->segments = json_object();
@@ -191,15 +204,14 @@ int vx_store_load(vx_store *st, vx_store_data *out, char *err, size_t errlen) {
   if (rc == 0)
     rc = load_revision(st, &out->revision);
   if (rc == 0)
-    rc = load_flags(st, out->flags);
-  if (rc == 0)
-    rc = load_states(st, out->flags);
-  if (rc == 0)
     rc = load_segments(st, out->segments);
   if (rc == 0)
     rc = load_environments(st, out->environments);
   if (rc == 0)
     rc = load_tokens(st, out->tokens);
+  if (rc == 0) /* last: the callback sees the rest */
+    rc = each != NULL ? load_flags(st, out, each, arg)
+                      : load_flags(st, out, collect_flag, out->flags);
   if (own && !sqlite3_get_autocommit(st->db))
     vx_store_rollback(st); /* a read transaction: nothing to keep */
   if (rc != 0) {

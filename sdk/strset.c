@@ -4,6 +4,9 @@
  * One allocation holds everything: the header, the items in insertion
  * order, an open-addressing table (linear probing, load <= 1/2) of item
  * indexes + 1 (0 = empty), and the NUL-terminated bytes of the items.
+ * An item is 8 bytes (offset and length in the pool): a constraint's IN
+ * list of 100 short values takes about 2 KiB, so 10,000 flags with such
+ * lists stay small.
  */
 #include <vexil/sdk.h>
 
@@ -12,9 +15,8 @@
 #include <string.h>
 
 typedef struct item {
-  const char *s;
-  size_t len;
-  uint32_t hash;
+  uint32_t off; /* of its bytes in the pool */
+  uint32_t len;
 } item;
 
 struct vx_strset {
@@ -22,6 +24,7 @@ struct vx_strset {
   size_t mask; /* table size - 1; the size is a power of two */
   item *items;
   uint32_t *table;
+  char *pool;
 };
 
 static uint32_t hash_of(const char *s, size_t len) {
@@ -36,8 +39,8 @@ static uint32_t *slot_for(const vx_strset *set, const char *s, size_t len,
     if (*slot == 0)
       return slot;
     const item *it = &set->items[*slot - 1];
-    if (it->hash == h && it->len == len &&
-        (len == 0 || memcmp(it->s, s, len) == 0))
+    if (it->len == len &&
+        (len == 0 || memcmp(set->pool + it->off, s, len) == 0))
       return slot;
   }
 }
@@ -57,7 +60,8 @@ static vx_strset *set_new(size_t n, size_t bytes, char **pool) {
   size_t off_items = align_up(sizeof(vx_strset), alignof(item));
   size_t off_table = off_items + n * sizeof(item);
   size_t off_pool = off_table + slots * sizeof(uint32_t);
-  if (bytes > SIZE_MAX - off_pool - n)
+  if (bytes > UINT32_MAX - n || /* offsets are 32-bit */
+      bytes > SIZE_MAX - off_pool - n)
     return NULL;
   char *mem = calloc(1, off_pool + bytes + n);
   if (mem == NULL)
@@ -66,7 +70,8 @@ static vx_strset *set_new(size_t n, size_t bytes, char **pool) {
   set->mask = slots - 1;
   set->items = (item *)(mem + off_items);
   set->table = (uint32_t *)(mem + off_table);
-  *pool = mem + off_pool;
+  set->pool = mem + off_pool;
+  *pool = set->pool;
   return set;
 }
 
@@ -81,7 +86,7 @@ static void set_add(vx_strset *set, const char *s, size_t len, char **pool) {
     memcpy(copy, s, len);
   copy[len] = '\0';
   *pool += len + 1;
-  set->items[set->count] = (item){copy, len, h};
+  set->items[set->count] = (item){(uint32_t)(copy - set->pool), (uint32_t)len};
   *slot = (uint32_t)++set->count;
 }
 
@@ -156,7 +161,7 @@ const char *vx_strset_item(const vx_strset *set, size_t i, size_t *len) {
   }
   if (len != NULL)
     *len = set->items[i].len;
-  return set->items[i].s;
+  return set->pool + set->items[i].off;
 }
 
 int vx_strset_contains(const vx_strset *set, const char *s, size_t len) {

@@ -4,6 +4,7 @@
  */
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -348,6 +349,53 @@ static void test_one_compiled_regex_searched_from_many_threads(void) {
   vx_regex_free(re);
 }
 
+static vx_regex *compiled(const char *p, bool ci) {
+  vx_regex *re = NULL;
+  char err[128];
+  CU_ASSERT_EQUAL_FATAL(
+      vx_regex_compile(p, strlen(p), ci, &re, err, sizeof err), 0);
+  return re;
+}
+
+static void test_equal_patterns_share_one_program_until_the_last_free(void) {
+  vx_regex *a = compiled("^v[0-9]+$", false);
+  vx_regex *b = compiled("^v[0-9]+$", false);
+  vx_regex *other_case = compiled("^v[0-9]+$", true);
+  vx_regex *other = compiled("^w[0-9]+$", false);
+  CU_ASSERT_PTR_EQUAL(a, b);
+  CU_ASSERT_PTR_NOT_EQUAL(a, other_case);
+  CU_ASSERT_PTR_NOT_EQUAL(a, other);
+  vx_regex_free(a);
+  /* b still holds its reference: the program is still there. */
+  CU_ASSERT_EQUAL(vx_regex_search(b, "v12", 3), 1);
+  CU_ASSERT_EQUAL(vx_regex_search(b, "V12", 3), 0);
+  CU_ASSERT_EQUAL(vx_regex_search(other_case, "V12", 3), 1);
+  vx_regex_free(b);
+  vx_regex *again = compiled("^v[0-9]+$", false);
+  CU_ASSERT_EQUAL(vx_regex_search(again, "v7", 2), 1);
+  vx_regex_free(again);
+  vx_regex_free(other_case);
+  vx_regex_free(other);
+}
+
+static void test_many_distinct_patterns_stay_distinct(void) {
+  enum { N = 300 };
+  vx_regex *res[N];
+  char p[32], subject[32];
+  for (int i = 0; i < N; i++) {
+    snprintf(p, sizeof p, "^id-%d$", i);
+    res[i] = compiled(p, false);
+  }
+  for (int i = 0; i < N; i++) {
+    snprintf(subject, sizeof subject, "id-%d", i);
+    CU_ASSERT_EQUAL(vx_regex_search(res[i], subject, strlen(subject)), 1);
+    snprintf(subject, sizeof subject, "id-%d", i + 1);
+    CU_ASSERT_EQUAL(vx_regex_search(res[i], subject, strlen(subject)), 0);
+  }
+  for (int i = 0; i < N; i++)
+    vx_regex_free(res[i]);
+}
+
 int main(void) {
   static const vx_test tests[] = {
       VX_TEST(test_search_is_unanchored),
@@ -370,6 +418,8 @@ int main(void) {
       VX_TEST(test_invalid_utf8_subject_does_not_match),
       VX_TEST(test_free_accepts_null),
       VX_TEST(test_one_compiled_regex_searched_from_many_threads),
+      VX_TEST(test_equal_patterns_share_one_program_until_the_last_free),
+      VX_TEST(test_many_distinct_patterns_stay_distinct),
       {NULL, NULL},
   };
   return vx_test_main("daemon/regex", tests, NULL, NULL);

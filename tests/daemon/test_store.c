@@ -77,7 +77,7 @@ static void commit_ok(vx_store *st) {
 
 static void load_ok(vx_store *st, vx_store_data *d) {
   char err[512] = "";
-  int rc = vx_store_load(st, d, err, sizeof err);
+  int rc = vx_store_load(st, d, NULL, NULL, err, sizeof err);
   if (rc != 0)
     fprintf(stderr, "load: %d %s\n", rc, err);
   CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -362,6 +362,73 @@ static void test_flag_round_trip(void) {
   json_decref(bare);
   json_decref(next);
   json_decref(flag);
+  vx_store_close(st);
+}
+
+/* What the streaming load's callback saw. */
+typedef struct seen {
+  json_t *flags;        /* dumps, in call order */
+  size_t envs_at_first; /* environments already loaded at the first call */
+  int stop_after;       /* > 0: the n-th call fails */
+} seen;
+
+static int see_flag(void *arg, const vx_store_data *d, json_t *flag) {
+  seen *s = arg;
+  if (json_array_size(s->flags) == 0)
+    s->envs_at_first = json_array_size(d->environments);
+  json_array_append(s->flags, flag);
+  if (s->stop_after > 0 && json_array_size(s->flags) == (size_t)s->stop_after)
+    return VX_EINVAL;
+  return 0;
+}
+
+static void test_streaming_load_hands_each_flag_in_key_order(void) {
+  char path[600];
+  db_path(path, sizeof path, "stream.db");
+  vx_store *st = open_ok(path);
+  put_envs(st, prod_staging);
+  static const char *keys[] = {"zeta", "alpha", "mid"};
+  for (size_t i = 0; i < 3; i++) {
+    char doc[256];
+    snprintf(doc, sizeof doc,
+             "{\"key\": \"%s\", \"type\": \"boolean\", \"environments\": "
+             "{\"staging\": {\"enabled\": true, \"strategies\": []}, "
+             "\"production\": {\"enabled\": false, \"strategies\": []}}}",
+             keys[i]);
+    json_t *f = parse(doc);
+    put_flag_ok(st, f);
+    json_decref(f);
+  }
+  seen s = {json_array(), 0, 0};
+  vx_store_data d;
+  char err[512] = "";
+  CU_ASSERT_EQUAL_FATAL(vx_store_load(st, &d, see_flag, &s, err, sizeof err),
+                        0);
+  /* Nothing collected; every flag seen once, sorted, with its states in
+   * environment order, after the environments were read. */
+  CU_ASSERT_EQUAL(json_object_size(d.flags), 0);
+  CU_ASSERT_EQUAL(s.envs_at_first, 2);
+  CU_ASSERT_EQUAL_FATAL(json_array_size(s.flags), 3);
+  static const char *sorted[] = {"alpha", "mid", "zeta"};
+  for (size_t i = 0; i < 3; i++) {
+    const json_t *f = json_array_get(s.flags, i);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(f, "key")),
+                           sorted[i]);
+    const json_t *envs = json_object_get(f, "environments");
+    CU_ASSERT_EQUAL(json_object_size(envs), 2);
+    CU_ASSERT_STRING_EQUAL(
+        json_object_iter_key(json_object_iter((json_t *)envs)), "production");
+    CU_ASSERT_TRUE(json_is_true(
+        json_object_get(json_object_get(envs, "staging"), "enabled")));
+  }
+  vx_store_data_dispose(&d);
+  /* A callback's error stops the load and is returned. */
+  json_array_clear(s.flags);
+  s.stop_after = 2;
+  CU_ASSERT_EQUAL(vx_store_load(st, &d, see_flag, &s, err, sizeof err),
+                  VX_EINVAL);
+  CU_ASSERT_EQUAL(json_array_size(s.flags), 2);
+  json_decref(s.flags);
   vx_store_close(st);
 }
 
@@ -870,7 +937,7 @@ _Noreturn static void writer(const char *path, int fd) {
   char err[512];
   vx_store_data d;
   if (vx_store_open(path, &st, err, sizeof err) != 0 ||
-      vx_store_load(st, &d, err, sizeof err) != 0)
+      vx_store_load(st, &d, NULL, NULL, err, sizeof err) != 0)
     _exit(2);
   uint64_t rev = d.revision;
   vx_store_data_dispose(&d);
@@ -971,6 +1038,7 @@ int main(void) {
       VX_TEST(test_refuses_garbage_file),
       VX_TEST(test_refuses_foreign_database),
       VX_TEST(test_flag_round_trip),
+      VX_TEST(test_streaming_load_hands_each_flag_in_key_order),
       VX_TEST(test_flag_refusals),
       VX_TEST(test_segment_round_trip),
       VX_TEST(test_environments),
