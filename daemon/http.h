@@ -95,6 +95,15 @@ int vx_req_auth_eval(vx_req *req);
  * was sent. */
 json_t *vx_req_json(vx_req *req, bool empty_ok);
 
+/* The two halves of vx_req_json. vx_req_body reads the body, with the
+ * same limit and errors, into stack[0..stack_cap) when its announced
+ * length fits (a NUL follows the bytes), else into a malloc'ed buffer:
+ * returns 1 with *body and *len (free *body when it is not stack), or 0
+ * after sending the error. vx_req_parse parses it as vx_req_json does. */
+int vx_req_body(vx_req *req, char *stack, size_t stack_cap, char **body,
+                size_t *len);
+json_t *vx_req_parse(vx_req *req, const char *body, size_t len, bool empty_ok);
+
 /* The value of query parameter name (URL-decoded into buf), or NULL. */
 const char *vx_req_query(vx_req *req, const char *name, char *buf, size_t len);
 /* A request header, or NULL. */

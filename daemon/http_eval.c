@@ -31,12 +31,14 @@
  * evaluation allocates nothing beyond the request body's parse.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decision_json.h"
 #include "http.h"
 #include "metrics.h"
 #include "ofrep.h"
+#include "ofrep_scan.h"
 
 /* Seconds of client inactivity after which an OFREP provider should close
  * the event stream (OFREP's default). */
@@ -182,6 +184,49 @@ static void send_ofrep_failure(vx_req *req, int status, const char *key,
   vx_jbuf_dispose(&b);
 }
 
+/* The single evaluation's context: scanned straight from the body when it
+ * has the common shape (ofrep_scan.h), else parsed with jansson and
+ * mapped. Returns 1 with *c (and *tree, the parsed body or NULL, to
+ * decref after c), or 0 after sending the error. strings: the scanner's
+ * copies, VX_OFREP_SCAN_STRINGS(VX_OFREP_SCAN_MAX) bytes. */
+static int ofrep_one_context(vx_req *req, const char *key, char *strings,
+                             vx_ofrep_context *c, json_t **tree) {
+  *tree = NULL;
+  char stack[VX_OFREP_SCAN_MAX + 1];
+  char *body;
+  size_t len;
+  if (!vx_req_body(req, stack, sizeof stack, &body, &len))
+    return 0;
+  if (vx_ofrep_scan(body, len, strings,
+                    VX_OFREP_SCAN_STRINGS(VX_OFREP_SCAN_MAX), c)) {
+    if (body != stack)
+      free(body);
+    return 1;
+  }
+  json_t *parsed = vx_req_parse(req, body, len, true);
+  if (body != stack)
+    free(body);
+  if (parsed == NULL)
+    return 0;
+  char err[512];
+  const json_t *context;
+  if (!body_context(parsed, &context, err, sizeof err)) {
+    send_ofrep_failure(req, 400, key, VX_OFREP_INVALID_CONTEXT, err);
+    json_decref(parsed);
+    return 0;
+  }
+  int rc = vx_ofrep_context_map(context, c, err, sizeof err);
+  if (rc != 0) {
+    send_ofrep_failure(
+        req, rc == VX_ENOMEM ? 500 : 400, key,
+        rc == VX_ENOMEM ? VX_OFREP_GENERAL : VX_OFREP_INVALID_CONTEXT, err);
+    json_decref(parsed);
+    return 0;
+  }
+  *tree = parsed;
+  return 1;
+}
+
 static void ofrep_one(vx_req *req) {
   if (!vx_req_method(req, "POST") || !vx_req_auth_eval(req))
     return;
@@ -190,25 +235,11 @@ static void ofrep_one(vx_req *req) {
   eval_env e;
   if (!pick_env(req, &e))
     return;
-  json_t *body = vx_req_json(req, true);
-  if (body == NULL)
-    return;
-  char err[512];
-  const json_t *context;
+  char strings[VX_OFREP_SCAN_STRINGS(VX_OFREP_SCAN_MAX)];
   vx_ofrep_context c;
-  if (!body_context(body, &context, err, sizeof err)) {
-    send_ofrep_failure(req, 400, key, VX_OFREP_INVALID_CONTEXT, err);
-    json_decref(body);
+  json_t *body;
+  if (!ofrep_one_context(req, key, strings, &c, &body))
     return;
-  }
-  int rc = vx_ofrep_context_map(context, &c, err, sizeof err);
-  if (rc != 0) {
-    send_ofrep_failure(
-        req, rc == VX_ENOMEM ? 500 : 400, key,
-        rc == VX_ENOMEM ? VX_OFREP_GENERAL : VX_OFREP_INVALID_CONTEXT, err);
-    json_decref(body);
-    return;
-  }
   held h;
   if (!hold(req, &e, key, &h)) {
     vx_ofrep_context_dispose(&c);

@@ -50,6 +50,19 @@ static const char *connection_header(vx_req *req) {
   return v10 ? "Connection: keep-alive\r\n" : "";
 }
 
+/* Writes v in decimal at dst; returns the number of digits. */
+static size_t put_uint(char *dst, size_t v) {
+  char digits[24];
+  size_t n = 0;
+  do {
+    digits[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  for (size_t i = 0; i < n; i++)
+    dst[i] = digits[n - 1 - i];
+  return n;
+}
+
 static void send_answer(vx_req *req, int status, const char *ctype,
                         const char *body, size_t len, const char *extra) {
   if (req->status != 0) {
@@ -63,46 +76,62 @@ static void send_answer(vx_req *req, int status, const char *ctype,
   bool head = strcmp(req->info->request_method, "HEAD") == 0;
   if (req->close_after && mg_disable_keep_alive != NULL)
     mg_disable_keep_alive(req->conn);
-  char small[2048];
-  char length[48] = "";
-  char type[128] = "";
-  if (!no_body)
-    snprintf(length, sizeof length, "Content-Length: %zu\r\n", len);
-  if (ctype != NULL)
-    snprintf(type, sizeof type, "Content-Type: %s\r\n", ctype);
-  const char *fmt = "HTTP/1.1 %d %s\r\n%s%s%s%s%s\r\n";
+  /* The head: "HTTP/1.1 S TEXT", Date, Content-Type, Content-Length,
+   * Connection, the extra headers, a blank line; pieces copied, not
+   * formatted (this is on every evaluation). */
   const char *text = mg_get_response_code_text(req->conn, status);
-  const char *conn = connection_header(req);
-  const char *date = date_header();
-  if (extra == NULL)
-    extra = "";
-  int hl = snprintf(small, sizeof small, fmt, status, text, date, type, length,
-                    conn, extra);
-  if (hl < 0)
-    return;
+  char status_line[32] = "HTTP/1.1 ";
+  size_t sl = 9 + put_uint(status_line + 9, (size_t)status);
+  status_line[sl++] = ' ';
+  char length[48] = "Content-Length: ";
+  size_t ll = 0;
+  if (!no_body) {
+    ll = 16 + put_uint(length + 16, len);
+    memcpy(length + ll, "\r\n", 2);
+    ll += 2;
+  }
+  const char *parts[] = {status_line,
+                         text ? text : "",
+                         "\r\n",
+                         date_header(),
+                         ctype ? "Content-Type: " : "",
+                         ctype ? ctype : "",
+                         ctype ? "\r\n" : "",
+                         length,
+                         connection_header(req),
+                         extra ? extra : "",
+                         "\r\n"};
+  enum { N_PARTS = sizeof parts / sizeof *parts };
+  size_t sizes[N_PARTS];
+  size_t hl = 0;
+  for (size_t i = 0; i < N_PARTS; i++) {
+    sizes[i] = i == 0 ? sl : parts[i] == length ? ll : strlen(parts[i]);
+    hl += sizes[i];
+  }
   if (no_body || head)
     len = 0;
-  if ((size_t)hl + len <= sizeof small - 1) {
+  char small[2048];
+  char *out = hl <= sizeof small ? small : malloc(hl);
+  if (out == NULL)
+    return;
+  size_t o = 0;
+  for (size_t i = 0; i < N_PARTS; i++) {
+    memcpy(out + o, parts[i], sizes[i]);
+    o += sizes[i];
+  }
+  if (out == small && hl + len <= sizeof small) {
     /* One write: status line, headers and body in one segment. */
     if (len > 0)
-      memcpy(small + hl, body, len);
-    mg_write(req->conn, small, (size_t)hl + len);
-  } else if ((size_t)hl < sizeof small) {
-    mg_write(req->conn, small, (size_t)hl);
-    if (len > 0)
-      mg_write(req->conn, body, len);
+      memcpy(out + hl, body, len);
+    mg_write(req->conn, out, hl + len);
   } else {
-    char *big = malloc((size_t)hl + 1);
-    if (big == NULL)
-      return;
-    snprintf(big, (size_t)hl + 1, fmt, status, text, date, type, length, conn,
-             extra);
-    mg_write(req->conn, big, (size_t)hl);
-    free(big);
+    mg_write(req->conn, out, hl);
     if (len > 0)
       mg_write(req->conn, body, len);
   }
-  req->sent = (size_t)hl + len;
+  if (out != small)
+    free(out);
+  req->sent = hl + len;
 }
 
 int vx_req_start_stream(vx_req *req, const char *content_type,
@@ -342,21 +371,25 @@ static void body_too_large(vx_req *req, size_t limit) {
                 "the body is larger than the limit of %zu bytes", limit);
 }
 
-json_t *vx_req_json(vx_req *req, bool empty_ok) {
+int vx_req_body(vx_req *req, char *stack, size_t stack_cap, char **body,
+                size_t *len) {
+  *body = NULL;
+  *len = 0;
   size_t limit = vx_service_config(req->svc)->body_limit;
   long long cl = req->info->content_length;
   const char *bad = req->ofrep ? "PARSE_ERROR" : "INVALID_JSON";
   if (cl > 0 && (unsigned long long)cl > limit) {
     body_too_large(req, limit);
-    return NULL;
+    return 0;
   }
-  /* Known length: read it. Chunked: grow up to the limit, then one more
-   * byte tells whether it goes beyond. */
+  /* Known length: read it (on the caller's stack when it fits). Chunked:
+   * grow up to the limit, then one more byte tells whether it goes
+   * beyond. */
   size_t cap = cl >= 0 ? (size_t)cl : (limit < 16384 ? limit : 16384);
-  char *buf = malloc(cap + 1);
+  char *buf = cl >= 0 && (size_t)cl < stack_cap ? stack : malloc(cap + 1);
   if (buf == NULL) {
     vx_send_error(req, 500, "INTERNAL", "out of memory");
-    return NULL;
+    return 0;
   }
   size_t n = 0;
   for (;;) {
@@ -368,7 +401,7 @@ json_t *vx_req_json(vx_req *req, bool empty_ok) {
         if (mg_read(req->conn, &extra, 1) > 0) {
           free(buf);
           body_too_large(req, limit);
-          return NULL;
+          return 0;
         }
         break;
       }
@@ -377,7 +410,7 @@ json_t *vx_req_json(vx_req *req, bool empty_ok) {
       if (nb == NULL) {
         free(buf);
         vx_send_error(req, 500, "INTERNAL", "out of memory");
-        return NULL;
+        return 0;
       }
       buf = nb;
       cap = ncap;
@@ -388,24 +421,41 @@ json_t *vx_req_json(vx_req *req, bool empty_ok) {
     n += (size_t)r;
   }
   if (cl >= 0 && n < (size_t)cl) {
-    free(buf);
+    if (buf != stack)
+      free(buf);
     req->close_after = true;
     vx_send_error(req, 400, bad, "the body ended after %zu of %lld bytes", n,
                   cl);
-    return NULL;
+    return 0;
   }
-  if (n == 0) {
-    free(buf);
+  buf[n] = '\0';
+  *body = buf;
+  *len = n;
+  return 1;
+}
+
+json_t *vx_req_parse(vx_req *req, const char *body, size_t len, bool empty_ok) {
+  const char *bad = req->ofrep ? "PARSE_ERROR" : "INVALID_JSON";
+  if (len == 0) {
     if (empty_ok)
       return json_object();
     vx_send_error(req, 400, bad, "a JSON body is required");
     return NULL;
   }
   json_error_t e;
-  json_t *j = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &e);
-  free(buf);
+  json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
   if (j == NULL)
     vx_send_error(req, 400, bad, "line %d column %d: %s", e.line, e.column,
                   e.text);
+  return j;
+}
+
+json_t *vx_req_json(vx_req *req, bool empty_ok) {
+  char *body;
+  size_t len;
+  if (!vx_req_body(req, NULL, 0, &body, &len))
+    return NULL;
+  json_t *j = vx_req_parse(req, body, len, empty_ok);
+  free(body);
   return j;
 }
