@@ -3,8 +3,8 @@
 # folder, then the out-of-tree example (examples/plugin-country) and the
 # installed template are built from the staged headers, library and
 # vexil-sdk.pc only (never from the source tree), their own tests run with
-# the staged vexil-plugin, and the example is loaded into the staged vexild
-# where a flag using it is evaluated.
+# the staged vexil-plugin, and the example is loaded into the running
+# staged vexild by a reload, where a flag using it is evaluated.
 # usage: test_installed_sdk.sh MESON BUILD_ROOT SOURCE_ROOT B_SANITIZE
 set -eu
 meson=$1 build=$2 src=$3 sanitize=$4
@@ -59,11 +59,12 @@ build_plugin() {
 build_plugin country "$src/examples/plugin-country"
 build_plugin template "$root/share/vexil/template"
 
-step "load the example into the staged vexild"
+step "load the example into the running staged vexild"
 plugindir=$(find "$stage" -type d -path '*/vexil/plugins' | head -n 1)
+mkdir "$stage/extra"
 export VEXIL_ADMIN_TOKEN=staged-admin-token-0123456789
 "$root/bin/vexild" --listen 127.0.0.1:0 --data-dir "$stage/data" \
-  --plugin-dir "$plugindir" --plugin-dir "$stage/country-build" \
+  --plugin-dir "$plugindir" --plugin-dir "$stage/extra" \
   >"$stage/vexild.out" 2>"$stage/vexild.log" &
 pid=$!
 port=""
@@ -79,10 +80,14 @@ call() { # METHOD PATH [BODY]
   curl -sS -X "$1" -H "X-API-Key: $VEXIL_ADMIN_TOKEN" \
     -H 'Content-Type: application/json' ${3:+-d "$3"} "$base$2"
 }
-call GET /api/v1/admin/strategies/country | grep -q '"name": *"countries"' ||
-  die "GET /api/v1/admin/strategies/country does not describe the plugin"
 call GET /api/v1/admin/strategies | grep -q '"name": *"timeWindow"' ||
   die "the staged built-in plugins are not loaded"
+# As an author would: install the module, then ask for a reload.
+cp "$stage/country-build/country.so" "$stage/extra/"
+call POST /api/v1/admin/plugins/reload | grep -q '"name": *"country"' ||
+  die "the reload did not load country"
+call GET /api/v1/admin/strategies/country | grep -q '"name": *"countries"' ||
+  die "GET /api/v1/admin/strategies/country does not describe the plugin"
 call POST /api/v1/admin/flags '{"key": "eu-banner", "environments":
   {"production": {"enabled": true, "strategies": [{"name": "country",
   "parameters": {"countries": "FR, DE"}}]}}}' | grep -q '"key": *"eu-banner"' ||
@@ -98,7 +103,7 @@ call POST /api/v1/admin/flags '{"key": "bad", "environments": {"production":
   "parameters": {"countries": "France"}}]}}}' |
   grep -q 'not a two-letter ISO 3166 code' ||
   die "the plugin's refusal did not reach the admin API"
-echo "ok: the example is served by vexild: listed, used by a flag, evaluated"
+echo "ok: the example is reloaded into vexild: listed, used by a flag, evaluated"
 kill "$pid"
 wait "$pid" || die "vexild did not stop cleanly"
 pid=""

@@ -37,8 +37,14 @@ run 1 check "$fixtures/no_entry.so" && has "vexil_strategy_entry is missing" &&
 run 1 check "$fixtures/small_size.so" && has "size is 16" &&
   ok "check refuses a descriptor too small for its minor"
 
-run 1 check /nonexistent/plugin.so && has "dlopen failed" &&
-  ok "check reports a file dlopen cannot load"
+run 1 check /nonexistent/plugin.so &&
+  has "REFUSED /nonexistent/plugin.so: cannot read: No such file or directory" &&
+  ok "check reports a file it cannot read"
+
+printf 'not a shared object' >"$out.so"
+run 1 check "$out.so" && has "dlopen failed" &&
+  ok "check reports a file dlopen refuses"
+rm -f "$out.so"
 
 run 0 test "$plugins/user_with_id.so" "$cases/user_with_id.json" &&
   has "ok   a listed user is on" && has "userWithId: 3 passed, 0 failed" &&
