@@ -284,8 +284,14 @@ static void clear_cache(const char *dir) {
 
 int vx_plugin_host_set_cache_dir(vx_plugin_host *host, const char *dir,
                                  char *err, size_t errlen) {
+  struct stat st;
   if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
     snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+    return VX_EIO;
+  }
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+      access(dir, W_OK | X_OK) != 0) {
+    snprintf(err, errlen, "%s is not a folder vexild can write to", dir);
     return VX_EIO;
   }
   char *copy = strdup(dir);

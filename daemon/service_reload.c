@@ -134,12 +134,6 @@ typedef struct scan {
 static void scan_file(vx_service *svc, scan *sc, const char *path) {
   char err[1024] = "";
   vx_plugin *old = vx_plugin_host_find_origin(svc->plugins, path);
-  if (old != NULL && vx_plugin_host_cache_dir(svc->plugins) == NULL) {
-    reject(sc->rejected, path, old->name,
-           "no plugin cache folder: a changed plugin cannot be loaded "
-           "beside the old one (see the log at start-up)");
-    return;
-  }
   vx_plugin *next = NULL;
   if (old != NULL) {
     /* Is the content still the same? Hash it without loading it. */
@@ -150,6 +144,12 @@ static void scan_file(vx_service *svc, scan *sc, const char *path) {
     }
     if (strcmp(hex, old->sha256) == 0) {
       sc->unchanged++;
+      return;
+    }
+    if (vx_plugin_host_cache_dir(svc->plugins) == NULL) {
+      reject(sc->rejected, path, old->name,
+             "no plugin cache folder: a changed plugin cannot be loaded "
+             "beside the old one (see the log at start-up)");
       return;
     }
   }

@@ -35,13 +35,15 @@ static int make_plugdir(void) {
   return mkdtemp(plugdir) != NULL ? 0 : -1;
 }
 
-/* Copies fixture NAME.so over plugdir/as, in place (same inode). */
-static void put_plugin(const char *fixture_dir, const char *name,
-                       const char *as) {
-  char src[512], dst[512], buf[65536];
+/* Copies fixture NAME.so to plugdir/as: in place (same inode), or when
+ * by_rename through a new file renamed over it, as install(1) does. */
+static void copy_plugin(const char *fixture_dir, const char *name,
+                        const char *as, bool by_rename) {
+  char src[512], dst[600], final[512], buf[65536];
   CU_ASSERT_EQUAL_FATAL(make_plugdir(), 0);
   snprintf(src, sizeof src, "%s/%s.so", fixture_dir, name);
-  snprintf(dst, sizeof dst, "%s/%s", plugdir, as);
+  snprintf(final, sizeof final, "%s/%s", plugdir, as);
+  snprintf(dst, sizeof dst, "%s%s", final, by_rename ? ".new" : "");
   int in = open(src, O_RDONLY);
   int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   CU_ASSERT_FATAL(in >= 0 && out >= 0);
@@ -50,6 +52,13 @@ static void put_plugin(const char *fixture_dir, const char *name,
     CU_ASSERT_EQUAL_FATAL(write(out, buf, (size_t)n), n);
   close(in);
   close(out);
+  if (by_rename)
+    CU_ASSERT_EQUAL(rename(dst, final), 0);
+}
+
+static void put_plugin(const char *fixture_dir, const char *name,
+                       const char *as) {
+  copy_plugin(fixture_dir, name, as, false);
 }
 
 static const char *reload_dir(void) {
@@ -401,6 +410,37 @@ static void test_reload_unloads_the_old_module_once_unused(void) {
   stop();
 }
 
+/* Without a cache folder (here a file stands in its way), plugins load
+ * from their own files: a reload still leaves unchanged ones alone, but
+ * cannot replace a changed one. (The daemon then maps the folder's file
+ * itself, so the new version is installed by rename, never in place.) */
+static void test_reload_without_a_cache_folder_cannot_replace(void) {
+  put_plugin(reload_dir(), "reload_v1", "reload.so");
+  CU_ASSERT_EQUAL_FATAL(start(), 0);
+  CU_ASSERT_EQUAL_FATAL(vxh_stop(&d, true), 0);
+  char cache[300], cmd[700];
+  snprintf(cache, sizeof cache, "%.250s/plugin-cache", d.dir);
+  snprintf(cmd, sizeof cmd, "rm -rf %s && touch %s", cache, cache);
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  const char *args[] = {"--plugin-dir", plugdir, NULL};
+  CU_ASSERT_EQUAL_FATAL(vxh_restart(&d, args), 0);
+  CU_ASSERT_TRUE(log_contains("a reload cannot replace one"));
+  json_t *r = reload();
+  CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "rejected")), 0);
+  CU_ASSERT(json_integer_value(json_object_get(r, "unchanged")) >= 1);
+  json_decref(r);
+  copy_plugin(reload_dir(), "reload_v2", "reload.so", true);
+  r = reload();
+  json_t *rej = json_array_get(json_object_get(r, "rejected"), 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(rej);
+  CU_ASSERT_PTR_NOT_NULL(
+      strstr(json_string_value(json_object_get(rej, "reason")),
+             "no plugin cache folder"));
+  json_decref(r);
+  CU_ASSERT_STRING_EQUAL(version_of("fixtureReload"), "1.0.0");
+  stop();
+}
+
 static const vx_test tests[] = {
     VX_TEST(test_reload_loads_a_plugin_added_at_run_time),
     VX_TEST(test_reload_makes_a_flag_using_a_missing_strategy_live),
@@ -413,6 +453,7 @@ static const vx_test tests[] = {
     VX_TEST(test_sighup_reloads_the_plugins),
     VX_TEST(test_reload_needs_an_admin_token),
     VX_TEST(test_reload_unloads_the_old_module_once_unused),
+    VX_TEST(test_reload_without_a_cache_folder_cannot_replace),
     {NULL, NULL},
 };
 
