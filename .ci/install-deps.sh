@@ -4,7 +4,7 @@
 set -eu
 packages="meson ninja-build pkg-config gcc libc6-dev python3
 libsqlite3-dev libconfig-dev libcunit1-dev libcivetweb-dev
-libjansson-dev libpcre2-dev libcurl4-openssl-dev"
+libjansson-dev libpcre2-dev libcurl4-openssl-dev curl tzdata"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

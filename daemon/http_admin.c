@@ -80,6 +80,10 @@
  *                                     [{"name", "type", "required",
  *                                     "help"}]}]}
  *   GET    strategies/{name}         one of them
+ *   POST   plugins/reload            rescans the plugin folders: new and
+ *                                    changed plugins are loaded -> 200
+ *                                    {"loaded", "replaced", "rejected",
+ *                                    "unchanged", "revision"}
  *
  * Optimistic concurrency (flag writes, revert): the revision a write was
  * based on comes from If-Match ("N" or N; the ETag of GET flags/{key}),
@@ -385,6 +389,7 @@ static const admin_route routes[] = {
     {"import", "POST", vx_admin_import},
     {"strategies", "GET", vx_admin_strategy_list},
     {"strategies/*", "GET", vx_admin_strategy_info},
+    {"plugins/reload", "POST", vx_admin_plugins_reload},
 };
 #undef E
 
@@ -458,7 +463,7 @@ static void admin_dispatch(vx_req *req) {
 void vx_http_routes_admin(vx_http *h) {
   static const char *const top[] = {"flags",  "environments", "segments",
                                     "tokens", "audit",        "export",
-                                    "import", "strategies"};
+                                    "import", "strategies",   "plugins"};
   char exact[128], prefix[128];
   for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
     snprintf(exact, sizeof exact, VX_ADMIN_PREFIX "%s", top[i]);

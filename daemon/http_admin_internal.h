@@ -139,4 +139,7 @@ void vx_admin_import(vx_req *req, char *const *arg);
 void vx_admin_strategy_list(vx_req *req, char *const *arg);
 void vx_admin_strategy_info(vx_req *req, char *const *arg);
 
+/* POST plugins/reload (http_admin_plugins.c). */
+void vx_admin_plugins_reload(vx_req *req, char *const *arg);
+
 #endif

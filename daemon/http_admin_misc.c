@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "http_admin_internal.h"
+#include "service_reload.h"
 
 static void send_field_error(vx_req *req, int status, const char *code,
                              const char *field, const char *message) {
@@ -355,20 +356,37 @@ static json_t *plugin_doc(const vx_plugin *p) {
                    kind_name(d->kind), "params", params);
 }
 
-void vx_admin_strategy_list(vx_req *req, char *const *arg) {
-  (void)arg;
-  vx_plugin_host *host = vx_service_plugins(req->svc);
-  json_t *list = json_array();
+/* Reads the registry under the service's lock: a reload may change it. */
+static void list_plugins(vx_plugin_host *host, void *arg) {
+  json_t *list = arg;
   for (size_t i = 0; i < vx_plugin_host_count(host); i++)
     json_array_append_new(list, plugin_doc(vx_plugin_host_at(host, i)));
+}
+
+void vx_admin_strategy_list(vx_req *req, char *const *arg) {
+  (void)arg;
+  json_t *list = json_array();
+  vx_service_with_plugins(req->svc, list_plugins, list);
   vx_send_json(req, 200, json_pack("{s:o}", "strategies", list), NULL);
 }
 
+typedef struct find_plugin {
+  const char *name;
+  json_t *doc;
+} find_plugin;
+
+static void describe_plugin(vx_plugin_host *host, void *arg) {
+  find_plugin *f = arg;
+  vx_plugin *p = vx_plugin_host_find(host, f->name);
+  f->doc = p != NULL ? plugin_doc(p) : NULL;
+}
+
 void vx_admin_strategy_info(vx_req *req, char *const *arg) {
-  vx_plugin *p = vx_plugin_host_find(vx_service_plugins(req->svc), arg[0]);
-  if (p == NULL)
+  find_plugin f = {.name = arg[0], .doc = NULL};
+  vx_service_with_plugins(req->svc, describe_plugin, &f);
+  if (f.doc == NULL)
     send_field_error(req, 404, "NOT_FOUND", "name",
                      "no strategy plugin of that name is loaded");
   else
-    vx_send_json(req, 200, plugin_doc(p), NULL);
+    vx_send_json(req, 200, f.doc, NULL);
 }

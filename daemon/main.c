@@ -14,6 +14,7 @@
 #include "http.h"
 #include "log.h"
 #include "service.h"
+#include "service_reload.h"
 
 #ifndef VX_VERSION
 #define VX_VERSION "0.0.0"
@@ -107,7 +108,22 @@ static int serve(const vx_config *cfg) {
     if (sigwait(&set, &sig) != 0)
       continue;
     if (sig == SIGHUP) {
-      vx_log(VX_LOG_INFO, "SIGHUP: nothing to reload in this version");
+      /* Here, on the signal thread, not in a handler: a reload is an
+       * ordinary write under the service's lock. */
+      vx_principal who = {.role = VX_ROLE_ADMIN, .name = "SIGHUP"};
+      json_t *report = NULL;
+      vx_werr werr = {0};
+      if (vx_service_reload_plugins(svc, &who, &report, &werr) != 0) {
+        vx_log(VX_LOG_ERROR, "SIGHUP: plugin reload failed: %s", werr.message);
+        continue;
+      }
+      vx_log(VX_LOG_INFO,
+             "SIGHUP: plugins reloaded: %zu loaded, %zu replaced, %zu "
+             "rejected",
+             json_array_size(json_object_get(report, "loaded")),
+             json_array_size(json_object_get(report, "replaced")),
+             json_array_size(json_object_get(report, "rejected")));
+      json_decref(report);
       continue;
     }
     vx_log(VX_LOG_INFO, "%s: finishing requests in flight, then exiting",

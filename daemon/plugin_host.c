@@ -15,14 +15,18 @@
 
 #include "host_api.h"
 #include "log.h"
+#include "sha256.h"
 
 #ifndef VX_PLUGINDIR
 #define VX_PLUGINDIR "/usr/local/lib/vexil/plugins"
 #endif
 
+#define MAX_PLUGIN_FILE (256u << 20) /* 256 MiB: far beyond any plugin */
+
 struct vx_plugin_host {
   vx_plugin **items;
   size_t n, cap;
+  char *cache_dir; /* content-addressed copies, or NULL */
 };
 
 vx_plugin_host *vx_plugin_host_new(void) {
@@ -43,8 +47,12 @@ void vx_plugin_unref(vx_plugin *p) {
     return;
   if (p->desc->fini != NULL)
     p->desc->fini(p->state);
-  if (p->handle != NULL && !no_dlclose())
+  if (p->handle != NULL && !no_dlclose()) {
     dlclose(p->handle);
+    if (p->copy != NULL)
+      unlink(p->copy);
+  }
+  free(p->copy);
   free(p->name);
   free(p->origin);
   free(p);
@@ -56,6 +64,7 @@ void vx_plugin_host_free(vx_plugin_host *host) {
   for (size_t i = 0; i < host->n; i++)
     vx_plugin_unref(host->items[i]);
   free(host->items);
+  free(host->cache_dir);
   free(host);
 }
 
@@ -142,82 +151,284 @@ int vx_plugin_check_descriptor(const vx_strategy_descriptor *d, char *err,
   return 0;
 }
 
-static int add_plugin(vx_plugin_host *host, void *handle,
-                      const vx_strategy_descriptor *d, const char *origin,
-                      char *err, size_t errlen) {
-  int rc = vx_plugin_check_descriptor(d, err, errlen);
-  if (rc != 0)
-    return rc;
-  vx_plugin *prev = vx_plugin_host_find(host, d->name);
-  if (prev != NULL) {
-    snprintf(err, errlen,
-             "name is \"%s\", already registered by %s (names are unique)",
-             d->name, prev->origin);
-    return VX_EEXIST;
-  }
-  if (host->n == host->cap) {
-    size_t cap = host->cap ? host->cap * 2 : 16;
-    vx_plugin **items = realloc(host->items, cap * sizeof *items);
-    if (items == NULL)
-      return VX_ENOMEM;
-    host->items = items;
-    host->cap = cap;
-  }
+/* A new plugin record for d (checked), before init. */
+static vx_plugin *new_plugin(const vx_strategy_descriptor *d,
+                             const char *origin) {
   vx_plugin *p = calloc(1, sizeof *p);
   if (p == NULL)
-    return VX_ENOMEM;
+    return NULL;
   p->name = strdup(d->name);
   p->origin = strdup(origin);
   if (p->name == NULL || p->origin == NULL) {
     free(p->name);
     free(p->origin);
     free(p);
-    return VX_ENOMEM;
+    return NULL;
   }
-  if (d->init != NULL) {
-    rc = d->init(vx_host_api_get(), &p->state);
+  p->desc = d;
+  atomic_init(&p->refs, 1);
+  return p;
+}
+
+static void discard(vx_plugin *p) {
+  if (p == NULL)
+    return;
+  free(p->copy);
+  free(p->name);
+  free(p->origin);
+  free(p);
+}
+
+/* The checks after the descriptor's own: the name is not another file's
+ * (origin NULL: not any plugin's), then init. */
+static int admit(vx_plugin_host *host, vx_plugin *p, const char *origin,
+                 char *err, size_t errlen) {
+  vx_plugin *prev = vx_plugin_host_find(host, p->desc->name);
+  if (prev != NULL && (origin == NULL || strcmp(prev->origin, origin) != 0)) {
+    snprintf(err, errlen,
+             "name is \"%s\", already registered by %s (names are unique)",
+             p->desc->name, prev->origin);
+    return VX_EEXIST;
+  }
+  if (p->desc->init != NULL) {
+    int rc = p->desc->init(vx_host_api_get(), &p->state);
     if (rc != 0) {
       snprintf(err, errlen, "init returned %d (%s), host expects 0", rc,
                vx_strerror(rc));
-      free(p->name);
-      free(p->origin);
-      free(p);
       return VX_EPLUGIN;
     }
   }
-  p->handle = handle;
-  p->desc = d;
-  atomic_init(&p->refs, 1);
+  return 0;
+}
+
+int vx_plugin_host_add(vx_plugin_host *host, vx_plugin *p, char *err,
+                       size_t errlen) {
+  vx_plugin *prev = vx_plugin_host_find(host, p->name);
+  if (prev != NULL) {
+    snprintf(err, errlen,
+             "name is \"%s\", already registered by %s (names are unique)",
+             p->name, prev->origin);
+    return VX_EEXIST;
+  }
+  if (host->n == host->cap) {
+    size_t cap = host->cap ? host->cap * 2 : 16;
+    vx_plugin **items = realloc(host->items, cap * sizeof *items);
+    if (items == NULL) {
+      snprintf(err, errlen, "out of memory");
+      return VX_ENOMEM;
+    }
+    host->items = items;
+    host->cap = cap;
+  }
   host->items[host->n++] = p;
   return 0;
+}
+
+vx_plugin *vx_plugin_host_replace(vx_plugin_host *host, vx_plugin *next) {
+  for (size_t i = 0; i < host->n; i++) {
+    if (strcmp(host->items[i]->name, next->name) == 0) {
+      vx_plugin *old = host->items[i];
+      host->items[i] = next;
+      return old;
+    }
+  }
+  return NULL;
+}
+
+vx_plugin *vx_plugin_host_find_origin(const vx_plugin_host *host,
+                                      const char *path) {
+  for (size_t i = 0; i < host->n; i++)
+    if (strcmp(host->items[i]->origin, path) == 0)
+      return host->items[i];
+  return NULL;
 }
 
 int vx_plugin_host_register(vx_plugin_host *host,
                             const vx_strategy_descriptor *desc,
                             const char *origin, char *err, size_t errlen) {
   char why[512] = "";
-  int rc = add_plugin(host, NULL, desc, origin, why, sizeof why);
-  if (rc != 0)
+  int rc = vx_plugin_check_descriptor(desc, why, sizeof why);
+  vx_plugin *p = NULL;
+  if (rc == 0 && (p = new_plugin(desc, origin)) == NULL)
+    rc = VX_ENOMEM;
+  if (rc == 0)
+    rc = admit(host, p, NULL, why, sizeof why);
+  if (rc == 0 && (rc = vx_plugin_host_add(host, p, why, sizeof why)) != 0 &&
+      desc->fini != NULL)
+    desc->fini(p->state);
+  if (rc != 0) {
+    discard(p);
     snprintf(err, errlen, "%s: %s", origin, why);
+  }
   return rc;
 }
 
-int vx_plugin_host_load_file(vx_plugin_host *host, const char *path, char *err,
-                             size_t errlen) {
-  dlerror();
-  void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (handle == NULL) {
-    const char *why = dlerror();
-    snprintf(err, errlen, "%s: dlopen failed: %s", path,
-             why ? why : "unknown error");
+/* ------------------------------------------------- content addressing */
+
+static void clear_cache(const char *dir) {
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    size_t n = strlen(e->d_name);
+    if ((n > 3 && strcmp(e->d_name + n - 3, ".so") == 0) ||
+        (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0)) {
+      char path[PATH_MAX];
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      unlink(path);
+    }
+  }
+  closedir(d);
+}
+
+int vx_plugin_host_set_cache_dir(vx_plugin_host *host, const char *dir,
+                                 char *err, size_t errlen) {
+  struct stat st;
+  if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+    snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
     return VX_EIO;
+  }
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+      access(dir, W_OK | X_OK) != 0) {
+    snprintf(err, errlen, "%s is not a folder vexild can write to", dir);
+    return VX_EIO;
+  }
+  char *copy = strdup(dir);
+  if (copy == NULL)
+    return VX_ENOMEM;
+  clear_cache(dir);
+  free(host->cache_dir);
+  host->cache_dir = copy;
+  return 0;
+}
+
+const char *vx_plugin_host_cache_dir(const vx_plugin_host *host) {
+  return host->cache_dir;
+}
+
+/* Reads the whole file; *buf is malloc'ed. */
+static int read_file(const char *path, unsigned char **buf, size_t *len,
+                     char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  struct stat st;
+  if (f == NULL || fstat(fileno(f), &st) != 0) {
+    snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+    if (f != NULL)
+      fclose(f);
+    return VX_EIO;
+  }
+  if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > MAX_PLUGIN_FILE) {
+    snprintf(err, errlen, "%s: not a regular file of at most 256 MiB", path);
+    fclose(f);
+    return VX_EIO;
+  }
+  size_t cap = (size_t)st.st_size + 1, n = 0;
+  unsigned char *b = malloc(cap);
+  if (b == NULL) {
+    fclose(f);
+    return VX_ENOMEM;
+  }
+  size_t got;
+  while ((got = fread(b + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap) { /* it grew while we read: take what fits the limit */
+      if (cap > MAX_PLUGIN_FILE)
+        break;
+      unsigned char *nb = realloc(b, cap * 2);
+      if (nb == NULL)
+        break;
+      b = nb;
+      cap *= 2;
+    }
+  }
+  bool bad = ferror(f) != 0;
+  fclose(f);
+  if (bad) {
+    free(b);
+    snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+    return VX_EIO;
+  }
+  *buf = b;
+  *len = n;
+  return 0;
+}
+
+int vx_plugin_file_sha256(const char *path, char hex[65], char *err,
+                          size_t errlen) {
+  unsigned char *data, digest[32];
+  size_t len;
+  int rc = read_file(path, &data, &len, err, errlen);
+  if (rc != 0)
+    return rc;
+  vx_sha256(data, len, digest);
+  vx_sha256_hex(digest, hex);
+  free(data);
+  return 0;
+}
+
+/* Writes data to dir/<hex>.so through a temporary file and rename, so
+ * that a copy another module maps is replaced, never rewritten. */
+static char *write_copy(const char *dir, const char *hex,
+                        const unsigned char *data, size_t len, char *err,
+                        size_t errlen) {
+  char tmp[PATH_MAX], path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/%s.so", dir, hex);
+  snprintf(tmp, sizeof tmp, "%s/.%s.%ld.tmp", dir, hex, (long)getpid());
+  FILE *f = fopen(tmp, "wb");
+  bool ok = f != NULL && fwrite(data, 1, len, f) == len;
+  if (f != NULL && fclose(f) != 0)
+    ok = false;
+  if (ok && rename(tmp, path) != 0)
+    ok = false;
+  if (!ok) {
+    snprintf(err, errlen, "cannot write %.300s: %s", path, strerror(errno));
+    unlink(tmp);
+    return NULL;
+  }
+  char *copy = strdup(path);
+  if (copy == NULL)
+    unlink(path);
+  return copy;
+}
+
+int vx_plugin_open(vx_plugin_host *host, const char *path, vx_plugin **out,
+                   char *err, size_t errlen) {
+  *out = NULL;
+  unsigned char *data = NULL, digest[32];
+  size_t len = 0;
+  char hex[65], why[512] = "";
+  int rc = read_file(path, &data, &len, err, errlen);
+  if (rc != 0)
+    return rc;
+  vx_sha256(data, len, digest);
+  vx_sha256_hex(digest, hex);
+  char *copy = NULL;
+  if (host->cache_dir != NULL) {
+    copy = write_copy(host->cache_dir, hex, data, len, why, sizeof why);
+    if (copy == NULL) {
+      free(data);
+      snprintf(err, errlen, "%s: %s", path, why);
+      return VX_EIO;
+    }
+  }
+  free(data);
+  const char *load_path = copy != NULL ? copy : path;
+  dlerror();
+  void *handle = dlopen(load_path, RTLD_NOW | RTLD_LOCAL);
+  if (handle == NULL) {
+    const char *dl = dlerror();
+    snprintf(err, errlen, "%s: dlopen failed: %s", path,
+             dl ? dl : "unknown error");
+    rc = VX_EIO;
+    goto fail;
   }
   void *sym = dlsym(handle, VX_STRATEGY_ENTRY_SYMBOL);
   if (sym == NULL) {
     snprintf(err, errlen, "%s: %s is missing, host expects that symbol", path,
              VX_STRATEGY_ENTRY_SYMBOL);
-    dlclose(handle);
-    return VX_EABI;
+    rc = VX_EABI;
+    goto fail;
   }
   vx_strategy_entry_fn entry;
   memcpy(&entry, &sym, sizeof entry);
@@ -225,18 +436,49 @@ int vx_plugin_host_load_file(vx_plugin_host *host, const char *path, char *err,
   if (d == NULL) {
     snprintf(err, errlen, "%s: %s returned NULL, host expects a descriptor",
              path, VX_STRATEGY_ENTRY_SYMBOL);
-    dlclose(handle);
-    return VX_EABI;
+    rc = VX_EABI;
+    goto fail;
   }
-  char why[512] = "";
-  int rc = add_plugin(host, handle, d, path, why, sizeof why);
+  rc = vx_plugin_check_descriptor(d, why, sizeof why);
+  vx_plugin *p = NULL;
+  if (rc == 0 && (p = new_plugin(d, path)) == NULL)
+    rc = VX_ENOMEM;
+  if (rc == 0 && (rc = admit(host, p, path, why, sizeof why)) != 0) {
+    discard(p);
+    p = NULL;
+  }
   if (rc != 0) {
     snprintf(err, errlen, "%s: %s", path, why);
-    if (!no_dlclose())
-      dlclose(handle);
-    return rc;
+    goto fail;
   }
+  p->handle = handle;
+  p->copy = copy;
+  memcpy(p->sha256, hex, sizeof hex);
+  *out = p;
   return 0;
+fail:
+  if (handle != NULL && !no_dlclose())
+    dlclose(handle);
+  if (copy != NULL) {
+    unlink(copy);
+    free(copy);
+  }
+  return rc;
+}
+
+int vx_plugin_host_load_file(vx_plugin_host *host, const char *path, char *err,
+                             size_t errlen) {
+  vx_plugin *p;
+  int rc = vx_plugin_open(host, path, &p, err, errlen);
+  if (rc != 0)
+    return rc;
+  char why[512] = "";
+  rc = vx_plugin_host_add(host, p, why, sizeof why);
+  if (rc != 0) {
+    snprintf(err, errlen, "%s: %s", path, why);
+    vx_plugin_unref(p);
+  }
+  return rc;
 }
 
 static int so_filter(const struct dirent *e) {

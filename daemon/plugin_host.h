@@ -9,6 +9,15 @@
  * uses it keeps its code mapped. Set VEXIL_NO_DLCLOSE=1 in the environment
  * to skip dlclose (sanitizer runs keep file and line in leak reports).
  *
+ * Content addressing: with a cache folder set (the daemon sets
+ * <data_dir>/plugin-cache), a plugin file is read, hashed (SHA-256) and
+ * written to CACHE/<hash>.so, and that copy is what dlopen maps. So the
+ * daemon never maps a file of the plugin folder (overwriting one in place
+ * cannot crash it), and a changed file gets a new path: dlopen of a path
+ * that is still open would return the old code. The copy is removed when
+ * its plugin is unloaded. Without a cache folder (vexil-plugin, tests,
+ * `vexild evaluate`) the file itself is opened; the checks are the same.
+ *
  * All functions here run on the control thread unless stated otherwise.
  */
 #ifndef VX_PLUGIN_HOST_H
@@ -28,6 +37,8 @@ typedef struct vx_plugin {
   const vx_strategy_descriptor *desc;
   void *state; /* module state returned by init */
   atomic_uint refs;
+  char sha256[65]; /* hex digest of the file's content, "" in-process */
+  char *copy;      /* the content-addressed copy mapped, owned, or NULL */
 } vx_plugin;
 
 typedef struct vx_plugin_host vx_plugin_host;
@@ -46,9 +57,49 @@ void vx_plugin_host_free(vx_plugin_host *host);
 int vx_plugin_check_descriptor(const vx_strategy_descriptor *d, char *err,
                                size_t errlen);
 
-/* Loads one .so: dlopen, dlsym(VX_STRATEGY_ENTRY_SYMBOL), checks, unique
- * name, init. On refusal returns a negative VX_E* and err says
- * "FILE: FIELD ..." ; nothing stays loaded. */
+/* Sets the folder of content-addressed copies (created if missing; stale
+ * copies left by a crash are removed). Call before loading anything.
+ * Returns 0, or VX_EIO with err saying why (plugins are then loaded from
+ * their own files, and a reload cannot replace one). */
+int vx_plugin_host_set_cache_dir(vx_plugin_host *host, const char *dir,
+                                 char *err, size_t errlen);
+/* The cache folder, or NULL when none is set. */
+const char *vx_plugin_host_cache_dir(const vx_plugin_host *host);
+
+/* Opens one .so without registering it: reads and hashes it, writes the
+ * copy (with a cache folder), dlopen, dlsym(VX_STRATEGY_ENTRY_SYMBOL), the
+ * descriptor checks, the unique name (a name registered from another file
+ * is refused; one registered from this same path may be replaced, see
+ * vx_plugin_host_replace), then init. On success *out holds a plugin
+ * with one reference (the caller's) whose origin is path. On refusal
+ * returns a negative VX_E* and err says "FILE: FIELD ..."; nothing stays
+ * loaded. */
+int vx_plugin_open(vx_plugin_host *host, const char *path, vx_plugin **out,
+                   char *err, size_t errlen);
+
+/* Registers p, which must not share a name with a registered plugin; the
+ * registry takes over the caller's reference. VX_EEXIST or VX_ENOMEM
+ * (the caller keeps its reference then). */
+int vx_plugin_host_add(vx_plugin_host *host, vx_plugin *p, char *err,
+                       size_t errlen);
+
+/* Puts next in the place of the registered plugin of the same name: the
+ * registry takes over the caller's reference to next and hands its
+ * reference to the old plugin to the caller, who drops it when done
+ * (vx_plugin_unref). Returns the old plugin, or NULL (nothing changed)
+ * when no plugin of that name is registered. */
+vx_plugin *vx_plugin_host_replace(vx_plugin_host *host, vx_plugin *next);
+
+/* The registered plugin loaded from path (its origin), or NULL. */
+vx_plugin *vx_plugin_host_find_origin(const vx_plugin_host *host,
+                                      const char *path);
+
+/* The SHA-256 of a file's content as 64 hex digits (what vx_plugin_open
+ * records in sha256). VX_EIO with err naming the file. */
+int vx_plugin_file_sha256(const char *path, char hex[65], char *err,
+                          size_t errlen);
+
+/* vx_plugin_open, then vx_plugin_host_add. */
 int vx_plugin_host_load_file(vx_plugin_host *host, const char *path, char *err,
                              size_t errlen);
 

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "service_internal.h"
+#include "service_reload.h"
 #include "sha256.h"
 
 int64_t vx_service_now_ms(void) {
@@ -249,6 +250,7 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
     vx_service_close(svc);
     return VX_ENOMEM;
   }
+  vx_service_plugin_cache(svc); /* content-addressed copies, for reloads */
   if (cfg->n_plugin_dirs == 0) {
     vx_plugin_host_load_dir(svc->plugins, vx_plugin_default_dir());
   } else {

@@ -233,11 +233,8 @@ static bool reusable(const vx_flag *prev, const json_t *def,
   return true;
 }
 
-/* Compiles def (state.h: parsed or text, a feature object or a native
- * document) in environment env, and remembers def as the flag's source. */
-static int compile_def(const vx_state *st, const json_t *def, const char *env,
-                       vx_plugin_host *plugins, unsigned mode, vx_flag **out,
-                       char *err, size_t errlen) {
+json_t *vx_state_feature(const json_t *def, const char *env, char *err,
+                         size_t errlen) {
   json_t *obj = json_incref((json_t *)def);
   if (json_is_string(def)) {
     json_error_t jerr;
@@ -245,7 +242,7 @@ static int compile_def(const vx_state *st, const json_t *def, const char *env,
     obj = json_loadb(json_string_value(def), json_string_length(def), 0, &jerr);
     if (obj == NULL) {
       snprintf(err, errlen, "the stored definition is not JSON: %s", jerr.text);
-      return VX_EPARSE;
+      return NULL;
     }
   }
   /* A native document has "key" and an "environments" object; a feature
@@ -255,11 +252,20 @@ static int compile_def(const vx_state *st, const json_t *def, const char *env,
       json_is_object(json_object_get(obj, "environments"))) {
     json_t *native = vx_state_native_def(obj, env);
     json_decref(obj);
-    if ((obj = native) == NULL) {
+    if ((obj = native) == NULL)
       snprintf(err, errlen, "out of memory");
-      return VX_ENOMEM;
-    }
   }
+  return obj;
+}
+
+/* Compiles def in environment env, and remembers def as the flag's
+ * source. */
+static int compile_def(const vx_state *st, const json_t *def, const char *env,
+                       vx_plugin_host *plugins, unsigned mode, vx_flag **out,
+                       char *err, size_t errlen) {
+  json_t *obj = vx_state_feature(def, env, err, errlen);
+  if (obj == NULL)
+    return json_is_string(def) ? VX_EPARSE : VX_ENOMEM;
   int rc = vx_flag_compile(obj, st->segments, plugins, mode, out, err, errlen);
   json_decref(obj);
   if (rc == 0)

@@ -41,6 +41,12 @@ typedef enum vx_import_mode {
  * A new reference; NULL on out-of-memory. */
 json_t *vx_state_native_def(const json_t *flag, const char *env);
 
+/* The feature object a definition (any of the forms above) stands for in
+ * environment env: what is compiled. A new reference, or NULL with err
+ * saying why (stored text that is not JSON, out of memory). */
+json_t *vx_state_feature(const json_t *def, const char *env, char *err,
+                         size_t errlen);
+
 /* An empty state. Returns 0 or VX_ENOMEM. */
 int vx_state_init(vx_state *st);
 void vx_state_dispose(vx_state *st);

@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
+#include <vexil/sdk.h>
 #include <vexil/strategy.h>
 
 /* True when the host table is long enough to hold `field` and fills it. */
@@ -25,6 +27,7 @@
 /* Host functions a plugin needs besides alloc and free. */
 #define BUILTIN_NEEDS_CONTEXT 1u /* context_get */
 #define BUILTIN_NEEDS_RANDOM 2u  /* random_u32 */
+#define BUILTIN_NEEDS_TIME 4u    /* now_ms */
 
 typedef struct builtin_module {
   const vx_host_api *host;
@@ -38,7 +41,8 @@ static inline int builtin_init(const vx_host_api *host, void **module_state,
       !BUILTIN_HOST_HAS(host, alloc) || !BUILTIN_HOST_HAS(host, free) ||
       ((needs & BUILTIN_NEEDS_CONTEXT) &&
        !BUILTIN_HOST_HAS(host, context_get)) ||
-      ((needs & BUILTIN_NEEDS_RANDOM) && !BUILTIN_HOST_HAS(host, random_u32)))
+      ((needs & BUILTIN_NEEDS_RANDOM) && !BUILTIN_HOST_HAS(host, random_u32)) ||
+      ((needs & BUILTIN_NEEDS_TIME) && !BUILTIN_HOST_HAS(host, now_ms)))
     return VX_EABI;
   builtin_module *m = host->alloc(sizeof *m);
   if (m == NULL)
@@ -91,6 +95,79 @@ static inline const char *builtin_context_value(const vx_host_api *host,
  * (r * 100 >> 32) + 1. No formatting, no allocation: safe in evaluate. */
 static inline uint32_t builtin_random_bucket(const vx_host_api *host) {
   return (uint32_t)(((uint64_t)host->random_u32() * 100u) >> 32) + 1u;
+}
+
+/* Unleash's stickiness, as flexibleRollout and rampRollout read it. */
+typedef enum builtin_stickiness {
+  STICKY_DEFAULT,    /* userId, else sessionId, else random */
+  STICKY_USER_ID,    /* userId or off */
+  STICKY_SESSION_ID, /* sessionId or off */
+  STICKY_RANDOM,     /* random bucket */
+  STICKY_FIELD       /* the named context field or property, or off */
+} builtin_stickiness;
+
+/* "default" (also NULL or ""), "userId", "sessionId", "random", or any
+ * other name: a context field or property. */
+static inline builtin_stickiness builtin_stickiness_from_name(const char *n) {
+  if (n == NULL || n[0] == '\0' || strcmp(n, "default") == 0)
+    return STICKY_DEFAULT;
+  if (strcmp(n, "userId") == 0)
+    return STICKY_USER_ID;
+  if (strcmp(n, "sessionId") == 0)
+    return STICKY_SESSION_ID;
+  if (strcmp(n, "random") == 0)
+    return STICKY_RANDOM;
+  return STICKY_FIELD;
+}
+
+/* The context's bucket in 1..100 for a sticky rollout: Unleash's
+ * normalised hash of the stickiness value in the group whose "groupId:"
+ * prefix is `group`, or a random bucket; 0 when the stickiness value is
+ * missing (the strategy is then off). field: the name for STICKY_FIELD.
+ * Safe in evaluate. */
+static inline uint32_t builtin_sticky_bucket(const vx_host_api *host,
+                                             const vx_context *ctx,
+                                             builtin_stickiness sticky,
+                                             const char *field,
+                                             const vx_hash_prefix *group) {
+  const char *id = NULL;
+  size_t len = 0;
+  switch (sticky) {
+  case STICKY_DEFAULT:
+    id = builtin_context_value(host, ctx, "userId", &len);
+    if (id == NULL)
+      id = builtin_context_value(host, ctx, "sessionId", &len);
+    if (id == NULL)
+      return builtin_random_bucket(host);
+    break;
+  case STICKY_USER_ID:
+    id = builtin_context_value(host, ctx, "userId", &len);
+    break;
+  case STICKY_SESSION_ID:
+    id = builtin_context_value(host, ctx, "sessionId", &len);
+    break;
+  case STICKY_RANDOM:
+    return builtin_random_bucket(host);
+  case STICKY_FIELD:
+    id = builtin_context_value(host, ctx, field, &len);
+    break;
+  }
+  return id == NULL ? 0 : vx_hash_prefix_normalized(group, id, len, 100);
+}
+
+/* The time a decision is made at, in ms since the epoch: the context's
+ * currentTime when given (as Unleash's currentTime overrides now), else
+ * host->now_ms(). Returns 0 when currentTime is given but is not a date,
+ * so that a time strategy is off rather than guessing. Safe in evaluate. */
+static inline int builtin_eval_time(const vx_host_api *host,
+                                    const vx_context *ctx, int64_t *ms) {
+  size_t len = 0;
+  const char *t = host->context_get(ctx, "currentTime", &len);
+  if (t == NULL || len == 0) {
+    *ms = host->now_ms();
+    return 1;
+  }
+  return vx_time_parse(t, len, ms) == 0;
 }
 
 #endif

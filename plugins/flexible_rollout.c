@@ -32,18 +32,10 @@
 
 #define STRATEGY_NAME "flexibleRollout"
 
-typedef enum stickiness {
-  STICKY_DEFAULT,    /* userId, else sessionId, else random */
-  STICKY_USER_ID,    /* userId or off */
-  STICKY_SESSION_ID, /* sessionId or off */
-  STICKY_RANDOM,     /* random bucket */
-  STICKY_FIELD       /* the named context field or property, or off */
-} stickiness;
-
 typedef struct instance {
   const vx_host_api *host;
   uint32_t rollout; /* 0..100 */
-  stickiness stickiness;
+  builtin_stickiness stickiness;
   vx_hash_prefix group; /* murmur3 state after "groupId:" */
   char field[];         /* STICKY_FIELD: the field name, NUL-terminated */
 } instance;
@@ -65,18 +57,6 @@ static int fr_init(const vx_host_api *host, void **module_state) {
                       BUILTIN_NEEDS_CONTEXT | BUILTIN_NEEDS_RANDOM);
 }
 
-static stickiness stickiness_from_name(const char *name) {
-  if (name == NULL || name[0] == '\0' || strcmp(name, "default") == 0)
-    return STICKY_DEFAULT;
-  if (strcmp(name, "userId") == 0)
-    return STICKY_USER_ID;
-  if (strcmp(name, "sessionId") == 0)
-    return STICKY_SESSION_ID;
-  if (strcmp(name, "random") == 0)
-    return STICKY_RANDOM;
-  return STICKY_FIELD;
-}
-
 static int fr_compile(void *module_state, const char *flag,
                       const vx_param *params, size_t n_params, void **out,
                       char *errbuf, size_t errlen) {
@@ -94,7 +74,7 @@ static int fr_compile(void *module_state, const char *flag,
     return VX_EINVAL;
 
   const char *sticky_name = vx_param_find(params, n_params, "stickiness");
-  stickiness sticky = stickiness_from_name(sticky_name);
+  builtin_stickiness sticky = builtin_stickiness_from_name(sticky_name);
   size_t field_len = sticky == STICKY_FIELD ? strlen(sticky_name) : 0;
 
   const char *group = vx_param_find(params, n_params, "groupId");
@@ -121,31 +101,10 @@ static int fr_evaluate(const void *inst, const vx_context *ctx) {
   if (in->rollout == 0)
     return 0;
 
-  const char *id = NULL;
-  size_t len = 0;
-  switch (in->stickiness) {
-  case STICKY_DEFAULT:
-    id = builtin_context_value(host, ctx, "userId", &len);
-    if (id == NULL)
-      id = builtin_context_value(host, ctx, "sessionId", &len);
-    if (id == NULL)
-      return builtin_random_bucket(host) <= in->rollout;
-    break;
-  case STICKY_USER_ID:
-    id = builtin_context_value(host, ctx, "userId", &len);
-    break;
-  case STICKY_SESSION_ID:
-    id = builtin_context_value(host, ctx, "sessionId", &len);
-    break;
-  case STICKY_RANDOM:
-    return builtin_random_bucket(host) <= in->rollout;
-  case STICKY_FIELD:
-    id = builtin_context_value(host, ctx, in->field, &len);
-    break;
-  }
-  if (id == NULL)
-    return 0;
-  return vx_hash_prefix_normalized(&in->group, id, len, 100) <= in->rollout;
+  /* A missing stickiness value (bucket 0) is off. */
+  uint32_t bucket =
+      builtin_sticky_bucket(host, ctx, in->stickiness, in->field, &in->group);
+  return bucket != 0 && bucket <= in->rollout;
 }
 
 static const vx_strategy_descriptor descriptor = {

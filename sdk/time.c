@@ -41,9 +41,8 @@ static int days_in_month(int y, int m) {
   return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
- * (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d) {
+/* H. Hinnant's days_from_civil. */
+int64_t vx_days_from_civil(int64_t y, int m, int d) {
   y -= m <= 2;
   int64_t era = (y >= 0 ? y : y - 399) / 400;
   int64_t yoe = y - era * 400;
@@ -116,7 +115,7 @@ int vx_time_parse(const char *s, size_t len, int64_t *ms_out) {
   }
   if (i != len)
     return VX_EPARSE;
-  *ms_out = days_from_civil(year, month, day) * MS_PER_DAY +
+  *ms_out = vx_days_from_civil(year, month, day) * MS_PER_DAY +
             ((int64_t)hour * 3600 + (int64_t)minute * 60 + second) * 1000 + ms -
             (int64_t)offset * 60000;
   return 0;
@@ -127,4 +126,29 @@ int64_t vx_time_now_ms(void) {
   if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
     return 0;
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* H. Hinnant's civil_from_days. */
+void vx_civil_from_ms(int64_t ms, int32_t offset_s, vx_civil *out) {
+  if (out == NULL)
+    return;
+  int64_t local = ms + (int64_t)offset_s * 1000;
+  int64_t days = local >= 0 ? local / MS_PER_DAY
+                            : -((MS_PER_DAY - 1 - local) / MS_PER_DAY);
+  int64_t rem = local - days * MS_PER_DAY;        /* 0..MS_PER_DAY-1 */
+  out->weekday = (int)(((days + 4) % 7 + 7) % 7); /* 1970-01-01: Thursday */
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  out->year = (int)(yoe + era * 400 + (m <= 2));
+  out->month = m;
+  out->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+  out->hour = (int)(rem / 3600000);
+  out->minute = (int)(rem / 60000 % 60);
+  out->second = (int)(rem / 1000 % 60);
+  out->millisecond = (int)(rem % 1000);
 }

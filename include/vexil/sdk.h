@@ -177,6 +177,47 @@ int vx_time_parse(const char *s, size_t len, int64_t *ms_out);
 /* Milliseconds since the epoch, wall clock. */
 int64_t vx_time_now_ms(void);
 
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (m 1..12, d 1..31; not checked). */
+int64_t vx_days_from_civil(int64_t y, int m, int d);
+
+/* A calendar date and time of day. */
+typedef struct vx_civil {
+  int year, month, day;     /* month 1..12, day 1..31 */
+  int hour, minute, second; /* 0..23, 0..59, 0..59 */
+  int millisecond;          /* 0..999 */
+  int weekday;              /* 0 Sunday, 1 Monday, ... 6 Saturday */
+} vx_civil;
+
+/* The calendar time of ms (since the epoch) at offset_s seconds east of
+ * UTC (vx_tz_offset gives it for a named zone). Allocation-free. */
+void vx_civil_from_ms(int64_t ms, int32_t offset_s, vx_civil *out);
+
+/* ------------------------------------------------------------ time zones */
+
+/* A named time zone, read from the system's tz database (Debian: the
+ * tzdata package), immutable once loaded: share it between threads. */
+typedef struct vx_tz vx_tz;
+
+/* Loads zone `name` ("Europe/Paris", "America/New_York", "UTC") from
+ * $TZDIR, else /usr/share/zoneinfo: its TZif transitions and, for times
+ * after the last one, the POSIX TZ rule in the file's footer. Does not
+ * touch the TZ variable, tzset or the C library's time zone state.
+ * Allocates: call it from compile, not evaluate. Returns 0 and a zone in
+ * *out (free with vx_tz_free); VX_EINVAL for a name that is not an IANA
+ * name (only letters, digits, "_+-./", no "." or ".." component, not
+ * absolute), VX_ENOENT for an unknown zone, VX_EPARSE for a malformed
+ * file, VX_ENOMEM; with a message in errbuf (may be NULL). */
+int vx_tz_load(const char *name, vx_tz **out, char *errbuf, size_t errlen);
+void vx_tz_free(vx_tz *tz);
+/* The name the zone was loaded by. */
+const char *vx_tz_name(const vx_tz *tz);
+
+/* The zone's offset east of UTC, in seconds, at ms since the epoch (a
+ * binary search, or the rule's arithmetic). Allocation- and lock-free:
+ * safe in evaluate. NULL gives 0 (UTC). */
+int32_t vx_tz_offset(const vx_tz *tz, int64_t ms);
+
 /* ------------------------------------------------------------ text case */
 
 /* Lower-cases UTF-8 text as JavaScript's toLowerCase does for the

@@ -81,7 +81,7 @@ static const char *flags_json =
 static int suite_init(void) {
   vx_log_set_level(VX_LOG_ERROR);
   plugins = vx_plugin_host_new();
-  if (vx_plugin_host_load_dir(plugins, getenv("VX_PLUGIN_DIR")) != 8)
+  if (vx_plugin_host_load_dir(plugins, getenv("VX_PLUGIN_DIR")) != 10)
     return -1;
   json_t *doc = json_loads(flags_json, 0, NULL);
   char err[512];

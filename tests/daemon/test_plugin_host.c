@@ -39,7 +39,7 @@ static vx_plugin_host *load_builtins_and_fixtures(void) {
   int builtins = vx_plugin_host_load_dir(host, getenv("VX_PLUGIN_DIR"));
   int fixtures = vx_plugin_host_load_dir(host, getenv("VX_FIXTURE_DIR"));
   vx_log_set_sink(NULL, NULL);
-  CU_ASSERT_EQUAL(builtins, 8);
+  CU_ASSERT_EQUAL(builtins, 10);
   CU_ASSERT_EQUAL(fixtures, 1); /* only good.so among the fixtures */
   return host;
 }
@@ -69,15 +69,17 @@ static void test_builtin_strategies_are_all_loaded_by_name(void) {
                                 "gradualRolloutSessionId",
                                 "gradualRolloutRandom",
                                 "remoteAddress",
-                                "applicationHostname"};
-  for (size_t i = 0; i < 8; i++) {
+                                "applicationHostname",
+                                "timeWindow",
+                                "rampRollout"};
+  for (size_t i = 0; i < 10; i++) {
     vx_plugin *p = vx_plugin_host_find(host, names[i]);
     CU_ASSERT_PTR_NOT_NULL(p);
     if (p != NULL)
       CU_ASSERT_PTR_NOT_NULL(p->handle);
   }
   CU_ASSERT_PTR_NOT_NULL(vx_plugin_host_find(host, "fixtureGood"));
-  CU_ASSERT_EQUAL(vx_plugin_host_count(host), 9);
+  CU_ASSERT_EQUAL(vx_plugin_host_count(host), 11);
   vx_plugin_host_free(host);
 }
 
@@ -134,7 +136,7 @@ static void test_duplicate_name_is_refused_naming_the_first_file(void) {
 static void test_failing_init_is_refused(void) {
   vx_plugin_host *host = load_builtins_and_fixtures();
   assert_refused("init_fails.so", "init returned -1", "expects 0", NULL);
-  CU_ASSERT_EQUAL(vx_plugin_host_count(host), 9);
+  CU_ASSERT_EQUAL(vx_plugin_host_count(host), 11);
   vx_plugin_host_free(host);
 }
 
@@ -295,7 +297,7 @@ static void test_plugin_outlives_the_registry_while_an_instance_lives(void) {
   vx_plugin_host *host = vx_plugin_host_new();
   char err[256];
   CU_ASSERT_EQUAL_FATAL(vx_plugin_host_load_dir(host, getenv("VX_PLUGIN_DIR")),
-                        8);
+                        10);
   vx_plugin *p = vx_plugin_host_find(host, "default");
   void *inst = NULL;
   CU_ASSERT_EQUAL_FATAL(
@@ -313,7 +315,7 @@ static void test_plugin_outlives_the_registry_while_an_instance_lives(void) {
 static void test_warning_refuses_strict_compile_and_passes_lenient(void) {
   vx_plugin_host *host = vx_plugin_host_new();
   CU_ASSERT_EQUAL_FATAL(vx_plugin_host_load_dir(host, getenv("VX_PLUGIN_DIR")),
-                        8);
+                        10);
   vx_plugin *p = vx_plugin_host_find(host, "remoteAddress");
   json_t *params = json_pack("{s:s}", "IPs", "10.0.0.1, 10.0.0.999");
   char err[256];

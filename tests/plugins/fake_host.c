@@ -109,8 +109,14 @@ static const char *fh_context_get(const vx_context *ctx, const char *field,
   return v;
 }
 
+static int64_t now_value = INT64_C(1700000000000);
+
+void fh_now_fixed(int64_t ms) {
+  now_value = ms;
+}
+
 static int64_t fh_now_ms(void) {
-  return INT64_C(1700000000000);
+  return now_value;
 }
 
 static uint64_t splitmix64(uint64_t *x) {

@@ -71,6 +71,10 @@ void fh_random_fixed(uint32_t value);
 /* random_u32 returns a splitmix64 sequence started at `seed`. */
 void fh_random_sequence(uint64_t seed);
 
+/* now_ms returns `ms` from now on (1700000000000, 2023-11-14T22:13:20Z,
+ * until set). */
+void fh_now_fixed(int64_t ms);
+
 /* The last line given to host->log ("" when none). */
 const char *fh_last_log(void);
 
