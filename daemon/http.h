@@ -50,6 +50,11 @@ typedef struct vx_req {
   int status;        /* the status sent, for the access log and metrics */
   size_t sent;       /* bytes sent (headers and body), set by http.c */
   bool close_after;  /* close the connection after the answer (http.c) */
+  /* The headers every request reads, found in one pass (http.c); NULL
+   * when absent. */
+  const char *h_api_key;       /* X-API-Key */
+  const char *h_authorization; /* Authorization */
+  const char *h_connection;    /* Connection */
 } vx_req;
 
 typedef void (*vx_route_fn)(vx_req *req);

@@ -41,7 +41,7 @@ static const char *date_header(void) {
 /* The Connection header this answer needs ("" when the default of the
  * client's HTTP version applies). */
 static const char *connection_header(vx_req *req) {
-  const char *c = mg_get_header(req->conn, "Connection");
+  const char *c = req->h_connection;
   bool v10 = req->info->http_version != NULL &&
              strcmp(req->info->http_version, "1.0") == 0;
   bool keep = c != NULL ? strcasestr(c, "keep-alive") != NULL : !v10;
@@ -309,10 +309,10 @@ const char *vx_req_query(vx_req *req, const char *name, char *buf, size_t len) {
 
 /* The token from X-API-Key or Authorization: Bearer, or NULL. */
 static const char *token_of(vx_req *req) {
-  const char *k = mg_get_header(req->conn, "X-API-Key");
+  const char *k = req->h_api_key;
   if (k != NULL && *k != '\0')
     return k;
-  const char *a = mg_get_header(req->conn, "Authorization");
+  const char *a = req->h_authorization;
   if (a != NULL && strncasecmp(a, "Bearer", 6) == 0 &&
       (a[6] == ' ' || a[6] == '\t')) {
     a += 6;

@@ -11,9 +11,13 @@
  * among them). */
 #define MAX_MEMBERS (VX_OFREP_INLINE_PROPS + VX_FIELD_COUNT + 2)
 
+/* The scanner reads a private copy of the body and writes into it in
+ * place: a string ends where its closing quote was (a NUL now), and
+ * escapes are undone towards its start, so strings need no copy of their
+ * own. Integers are copied into the context's arena. */
 typedef struct scan {
-  const char *p, *end;
-  char *out, *out_end; /* where strings are copied */
+  char *p, *end;
+  char *arena, *arena_end;
 } scan;
 
 typedef enum kind { K_NULL, K_STRING, K_SCALAR, K_OBJECT } kind;
@@ -33,76 +37,77 @@ static bool eat(scan *s, char c) {
   return false;
 }
 
-static bool put(scan *s, char c) {
-  if (s->out >= s->out_end)
-    return false;
-  *s->out++ = c;
-  return true;
-}
-
-/* Ends the string begun at start in the output: NUL-terminated into *v. */
-static bool finish(scan *s, char *start, vx_str *v) {
-  if (!put(s, '\0'))
-    return false;
-  v->ptr = start;
-  v->len = (size_t)(s->out - start) - 1;
-  return true;
-}
+/* The bytes that end a plain run in a string: '"', '\\', controls. */
+static const bool stops[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
+    [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1,
+    [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1,
+    [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+    [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+    [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1};
 
 static bool string(scan *s, vx_str *v) {
   if (!eat(s, '"'))
     return false;
-  char *start = s->out;
-  while (s->p < s->end) {
-    unsigned char c = (unsigned char)*s->p++;
-    if (c == '"')
-      return finish(s, start, v) && vx_utf8_valid(v->ptr, v->len);
-    if (c < 0x20)
-      return false; /* a control character: jansson's error */
-    if (c == '\\') {
-      if (s->p >= s->end)
-        return false;
-      static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-      const char *e = strchr(from, *s->p++);
-      if (e == NULL || *e == '\0')
-        return false; /* \u and anything else: the general path */
-      c = (unsigned char)to[e - from];
-    }
-    if (!put(s, (char)c))
+  char *start = s->p, *w = s->p; /* w: where unescaped bytes go */
+  unsigned char high = 0;        /* any byte >= 0x80: UTF-8 to check */
+  for (;;) {
+    char *run = s->p;
+    while (s->p < s->end && !stops[(unsigned char)*s->p])
+      high |= (unsigned char)*s->p++;
+    size_t n = (size_t)(s->p - run);
+    if (w != run) /* behind an escape: move the run back */
+      memmove(w, run, n);
+    w += n;
+    if (s->p >= s->end || (unsigned char)*s->p < 0x20)
+      return false; /* unterminated, or a control character */
+    if (*s->p++ == '"')
+      break;
+    /* A backslash: the two-character escapes only. */
+    if (s->p >= s->end)
       return false;
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    const char *e = strchr(from, *s->p++);
+    if (e == NULL || *e == '\0')
+      return false; /* \u and anything else: the general path */
+    *w++ = to[e - from];
   }
-  return false;
+  *w = '\0'; /* at or before the closing quote */
+  v->ptr = start;
+  v->len = (size_t)(w - start);
+  return high < 0x80 || vx_utf8_valid(v->ptr, v->len);
 }
 
-static bool literal(scan *s, const char *word, vx_str *v) {
-  size_t n = strlen(word);
+static bool literal(scan *s, const char *word, size_t n, vx_str *v) {
   if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
     return false;
-  char *start = s->out;
-  for (size_t i = 0; i < n; i++)
-    if (!put(s, word[i]))
-      return false;
   s->p += n;
-  return finish(s, start, v);
+  *v = (vx_str){word, n};
+  return true;
 }
 
 /* An integer of 1..15 digits: its text is what JavaScript's String(n)
  * gives (and vx_json_scalar_text). "-0", leading zeros, fractions and
  * exponents decline. */
 static bool integer(scan *s, vx_str *v) {
-  char *start = s->out;
-  if (*s->p == '-' && !put(s, *s->p++))
-    return false;
+  const char *start = s->p;
+  if (*s->p == '-')
+    s->p++;
   const char *digits = s->p;
   while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
-    if (!put(s, *s->p++))
-      return false;
-  size_t n = (size_t)(s->p - digits);
-  if (n == 0 || n > 15 || (digits[0] == '0' && (n > 1 || start[0] == '-')))
+    s->p++;
+  size_t n = (size_t)(s->p - digits), len = (size_t)(s->p - start);
+  if (n == 0 || n > 15 || (digits[0] == '0' && (n > 1 || digits != start)))
     return false;
   if (s->p < s->end && (*s->p == '.' || *s->p == 'e' || *s->p == 'E'))
     return false;
-  return finish(s, start, v);
+  if (len + 1 > (size_t)(s->arena_end - s->arena))
+    return false;
+  memcpy(s->arena, start, len);
+  s->arena[len] = '\0';
+  *v = (vx_str){s->arena, len};
+  s->arena += len + 1;
+  return true;
 }
 
 /* A value; K_OBJECT leaves the scanner on the '{'. */
@@ -116,10 +121,10 @@ static bool value(scan *s, kind *k, vx_str *v) {
     return string(s, v);
   case 't':
     *k = K_SCALAR;
-    return literal(s, "true", v);
+    return literal(s, "true", 4, v);
   case 'f':
     *k = K_SCALAR;
-    return literal(s, "false", v);
+    return literal(s, "false", 5, v);
   case 'n':
     *k = K_NULL;
     if (s->end - s->p < 4 || memcmp(s->p, "null", 4) != 0)
@@ -204,9 +209,13 @@ static bool nested_member(void *arg, vx_str key, kind k, vx_str val, scan *s) {
   return k == K_NULL || prop(m->nested, &m->n_nested, key, val);
 }
 
+static bool is(vx_str key, const char *word, size_t len) {
+  return key.len == len && memcmp(key.ptr, word, len) == 0;
+}
+
 static bool context_member(void *arg, vx_str key, kind k, vx_str val, scan *s) {
   mapping *m = arg;
-  if (strcmp(key.ptr, "properties") == 0) {
+  if (is(key, "properties", 10)) {
     /* An object; anything else is a property of that name, which is
      * rare enough to leave to the general path. */
     return k == K_OBJECT && object(s, nested_member, m);
@@ -215,7 +224,7 @@ static bool context_member(void *arg, vx_str key, kind k, vx_str val, scan *s) {
     return false;
   if (k == K_NULL)
     return true;
-  if (strcmp(key.ptr, "targetingKey") == 0) {
+  if (is(key, "targetingKey", 12)) {
     m->targeting = val;
     return true;
   }
@@ -229,7 +238,7 @@ static bool context_member(void *arg, vx_str key, kind k, vx_str val, scan *s) {
 
 static bool body_member(void *arg, vx_str key, kind k, vx_str val, scan *s) {
   (void)val;
-  if (strcmp(key.ptr, "context") != 0)
+  if (!is(key, "context", 7))
     return false; /* other members: the general path checks and skips */
   return k == K_NULL || (k == K_OBJECT && object(s, context_member, arg));
 }
@@ -238,13 +247,16 @@ int vx_ofrep_scan(const char *text, size_t len, char *strings, size_t cap,
                   vx_ofrep_context *out) {
   if (len > VX_OFREP_SCAN_MAX || cap < VX_OFREP_SCAN_STRINGS(len))
     return 0;
+  memcpy(strings, text, len);
+  strings[len] = '\0';
   vx_context_init(&out->ctx);
   out->has_targeting_key = false;
   out->props = out->inline_props;
   out->arena = out->inline_arena;
   out->heap = false;
   mapping m = {.out = out, .targeting = {NULL, 0}};
-  scan s = {text, text + len, strings, strings + cap};
+  scan s = {strings, strings + len, out->inline_arena,
+            out->inline_arena + sizeof out->inline_arena};
   if (!object(&s, body_member, &m))
     return 0;
   skip_ws(&s);

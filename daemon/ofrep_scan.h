@@ -31,13 +31,14 @@
 #define VX_OFREP_SCAN_MAX 2048
 
 /* The bytes `strings` must have for a body of len bytes. */
-#define VX_OFREP_SCAN_STRINGS(len) (2 * (len) + 2)
+#define VX_OFREP_SCAN_STRINGS(len) ((len) + 1)
 
 /* Maps body[0..len) into *out (1), or declines (0: then map the body the
- * general way, vx_ofrep_context_map, which sets *out afresh). The
- * context's strings are copied, unescaped and NUL-terminated, into
- * strings[0..cap) (cap >= VX_OFREP_SCAN_STRINGS(len)), which must outlive
- * *out. out needs vx_ofrep_context_dispose like a mapped one. */
+ * general way, vx_ofrep_context_map, which sets *out afresh). The body is
+ * copied into strings[0..cap) (cap >= VX_OFREP_SCAN_STRINGS(len)) and read
+ * there, its strings unescaped and NUL-terminated in place; the context
+ * points into it, so it must outlive *out. body itself is not changed.
+ * out needs vx_ofrep_context_dispose like a mapped one. */
 int vx_ofrep_scan(const char *body, size_t len, char *strings, size_t cap,
                   vx_ofrep_context *out);
 
