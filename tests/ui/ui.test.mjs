@@ -206,7 +206,57 @@ describe('the web UI', () => {
     assert.equal((await evaluate('ui-revert', { userId: 'bob' })).enabled, false, 'bob is out again');
     assert.equal((await evaluate('ui-revert', { userId: 'alice' })).enabled, true);
     await page.locator('.audit-entry').filter({ hasText: 'revert' }).first().waitFor();
+    const ids = await page.locator('.audit-entry').evaluateAll((els) => els.map((e) => e.dataset.id));
+    assert.equal(new Set(ids).size, ids.length, 'each entry is listed once');
     await shot(page, 'history');
+    await close(page);
+  });
+
+  test('a bad regex and a dependency cycle are shown at their fields; variants with weights are saved', async () => {
+    await createFlag('ui-parent', { enabled: true, strategies: [{ name: 'default' }] });
+    await createFlag('ui-child', { enabled: true, strategies: [], dependencies: [{ feature: 'ui-parent' }] });
+    const page = await newPage();
+    await signIn(page, '#/flags/ui-parent');
+    const before = await adminOk('GET', '/api/v1/admin/flags/ui-parent');
+    await page.getByText('Constraints (0)').click();
+    await page.getByRole('button', { name: '+ Constraint' }).click();
+    const con = page.locator('[data-field="strategies[0].constraints[0]"]');
+    await con.getByLabel('Context field').fill('email');
+    await con.getByLabel('Operator').selectOption('REGEX');
+    await con.getByLabel('Value', { exact: true }).fill('(a');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await con.locator('.field-error').filter({ hasText: 'missing closing parenthesis' }).waitFor();
+    await shot(page, 'bad-regex');
+    await con.getByLabel('Value', { exact: true }).fill('@example\\.com$');
+    await page.getByRole('button', { name: '+ Dependency' }).click();
+    await page.getByLabel('Parent flag').fill('ui-child');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('[data-field="dependencies"] > .field-error').filter({ hasText: 'depends on' }).waitFor();
+    await shot(page, 'dependency-cycle');
+    let now = await adminOk('GET', '/api/v1/admin/flags/ui-parent');
+    assert.equal(now.revision, before.revision, 'nothing saved');
+    await page.getByRole('button', { name: 'Remove dependency 1' }).click();
+    await page.getByRole('button', { name: '+ Variant' }).last().click();
+    await page.getByRole('button', { name: '+ Variant' }).last().click();
+    const variants = page.locator('.block .variants').last().locator('fieldset.variant');
+    await variants.nth(0).getByLabel('Name').fill('blue');
+    await variants.nth(0).getByLabel(/^Weight/).fill('50');
+    await variants.nth(1).getByLabel('Name').fill('green');
+    await variants.nth(1).getByLabel(/^Weight/).fill('50');
+    await variants.nth(1).getByLabel(/^Weight/).press('Tab');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved ui-parent').waitFor();
+    now = await adminOk('GET', '/api/v1/admin/flags/ui-parent');
+    assert.deepEqual(now.environments.production.variants.map((v) => [v.name, v.weight]), [['blue', 50], ['green', 50]]);
+    const seen = new Set();
+    for (let i = 0; i < 40; i++) {
+      const d = await evaluate('ui-parent', { userId: `u${i}`, properties: { email: `u${i}@example.com` } });
+      assert.equal(d.enabled, true);
+      seen.add(d.variant.name);
+    }
+    assert.deepEqual([...seen].sort(), ['blue', 'green'], 'both variants are served');
+    assert.equal((await evaluate('ui-parent', { userId: 'u1', properties: { email: 'u1@other.org' } })).enabled, false,
+      'the regex constraint holds');
     await close(page);
   });
 

@@ -37,8 +37,9 @@ export function constraintsEditor(constraints, base, onChange) {
         onclick: () => { constraints.push({ contextName: 'userId', operator: 'IN', values: [], inverted: false, caseInsensitive: false }); onChange(); draw(); },
       }, '+ Constraint'));
   };
+  const prefix = uid('con');
   const row = (c, i) => {
-    const id = uid('con');
+    const id = `${prefix}-${i}`; // stable across redraws, to keep the focus
     const change = () => onChange();
     const name = h('input', { id: `${id}-field`, value: c.contextName || '', list: fieldsList, class: 'ctx', oninput: (e) => { c.contextName = e.target.value; change(); } });
     const op = h('select', {
@@ -51,7 +52,8 @@ export function constraintsEditor(constraints, base, onChange) {
         }
         if (!CASE_OPS.has(c.operator)) c.caseInsensitive = false;
         change();
-        draw();
+        draw(); // the values control changes with the operator's kind
+        document.getElementById(`${id}-op`)?.focus();
       },
     }, OPERATORS.map((o) => h('option', { value: o, selected: o === c.operator }, o)));
     const values = isList(c.operator)

@@ -8,12 +8,13 @@ import { tagEditor } from './widgets.js';
 export function dependenciesEditor(deps, base, otherFlags, onChange) {
   const box = h('div', { class: 'deps', dataset: { field: base } });
   const list = uid('flags');
+  const prefix = uid('dep');
   const draw = () => {
     mount(box,
       h('datalist', { id: list }, otherFlags.map((k) => h('option', { value: k }))),
       deps.length ? null : h('p', { class: 'muted' }, 'No dependencies.'),
       deps.map((d, i) => {
-        const id = uid('dep');
+        const id = `${prefix}-${i}`; // stable across redraws, to keep the focus
         const must = d.enabled === false ? 'off' : 'on';
         return h('fieldset', { class: 'dep', dataset: { field: `${base}[${i}]` } },
           h('legend', { class: 'sr-only' }, `Dependency ${i + 1}`),
@@ -23,7 +24,7 @@ export function dependenciesEditor(deps, base, otherFlags, onChange) {
             h('div', {}, h('label', { for: `${id}-e` }, 'Parent must be'),
               h('select', {
                 id: `${id}-e`,
-                onchange: (e) => { d.enabled = e.target.value === 'on'; if (!d.enabled) delete d.variants; onChange(); draw(); },
+                onchange: (e) => { d.enabled = e.target.value === 'on'; if (!d.enabled) delete d.variants; onChange(); draw(); document.getElementById(`${id}-e`)?.focus(); },
               }, ['on', 'off'].map((v) => h('option', { value: v, selected: v === must }, v)))),
             must === 'on' ? h('div', { class: 'grow' }, h('label', { for: `${id}-v` }, 'serving one of these variants (optional)'),
               tagEditor({ id: `${id}-v`, values: d.variants || [], onChange: (v) => { if (v.length) d.variants = v; else delete d.variants; onChange(); } })) : null,

@@ -119,11 +119,13 @@ export function flagListView(main) {
 
   const load = async () => {
     try {
-      const [flags, envs, strategies, audit] = await Promise.all([
-        admin.flags('any'), admin.environments(), admin.strategies(), admin.audit(null),
+      // Who changed each flag last comes from the audit log: asked at once,
+      // but the rows do not wait for it.
+      const audit = admin.audit(null).catch(() => ({ entries: [] }));
+      const [flags, envs, strategies] = await Promise.all([
+        admin.flags('any'), admin.environments(), admin.strategies(),
       ]);
       const lastChange = new Map();
-      for (const e of audit.entries) if (e.flag && !lastChange.has(e.flag)) lastChange.set(e.flag, e);
       data = {
         flags: flags.flags.sort((a, b) => a.key.localeCompare(b.key)),
         envs: envs.environments.map((e) => e.name),
@@ -133,6 +135,9 @@ export function flagListView(main) {
       data.known = flags.revision;
       if (!controls.firstChild) drawControls();
       draw();
+      const mine = data;
+      for (const e of (await audit).entries) if (e.flag && !lastChange.has(e.flag)) lastChange.set(e.flag, e);
+      if (data === mine && lastChange.size) draw();
     } catch (e) {
       if (e.status !== 401) mount(list, failure(e, load));
     }

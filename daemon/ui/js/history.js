@@ -26,10 +26,10 @@ function diffTable(entry) {
 
 // Renders the log into el. opts: {flag?, title, onReverted?(flag)}
 export function historyList(el, opts) {
-  const items = h('ol', { class: 'audit', 'aria-label': opts.title });
-  const more = h('div');
-  let next = null;
-  const entry = (e) => h('li', { class: 'audit-entry', dataset: { id: String(e.id) } },
+  // Each load draws into its own list, and only the latest load's is
+  // shown: a revert and the stream's event may both ask for a reload.
+  let generation = 0;
+  const entry = (e, reload) => h('li', { class: 'audit-entry', dataset: { id: String(e.id) } },
     h('div', { class: 'audit-head' },
       h('strong', {}, e.action),
       e.flag && !opts.flag ? h('a', { href: `#/flags/${encodeURIComponent(e.flag)}` }, e.flag) : null,
@@ -49,28 +49,32 @@ export function historyList(el, opts) {
             const saved = await admin.revert(e.id);
             toast(`Reverted: ${e.flag} is at revision ${saved.revision}`);
             if (opts.onReverted) opts.onReverted(saved);
-            else load();
+            else reload();
           } catch (err) {
             toast(`Not reverted: ${err.message}`, 'error');
           }
         },
       }, 'Revert') : null),
     diffTable(e));
-  const page = async (before) => {
-    const res = await admin.audit(opts.flag, before);
-    next = res.next;
-    items.append(...res.entries.map(entry));
-    mount(more, next ? h('button', { type: 'button', onclick: () => page(next).catch((err) => mount(more, failure(err))) }, 'Older entries') : null);
-    return res;
-  };
   const load = async () => {
-    mount(el, h('h2', {}, opts.title), loading('Loading the history…'));
-    items.replaceChildren();
+    generation += 1;
+    const mine = generation;
+    const items = h('ol', { class: 'audit', 'aria-label': opts.title });
+    const more = h('div');
+    const page = async (before) => {
+      const res = await admin.audit(opts.flag, before);
+      if (mine !== generation) return res;
+      items.append(...res.entries.map((e) => entry(e, load)));
+      mount(more, res.next ? h('button', { type: 'button', onclick: () => page(res.next).catch((err) => mount(more, failure(err))) }, 'Older entries') : null);
+      return res;
+    };
+    if (!el.firstChild) mount(el, h('h2', {}, opts.title), loading('Loading the history…'));
     try {
       const res = await page(null);
+      if (mine !== generation) return;
       mount(el, h('h2', {}, opts.title), res.entries.length ? items : empty('No change recorded yet.'), more);
     } catch (err) {
-      if (err.status !== 401) mount(el, h('h2', {}, opts.title), failure(err, load));
+      if (err.status !== 401 && mine === generation) mount(el, h('h2', {}, opts.title), failure(err, load));
     }
   };
   load();
