@@ -3,10 +3,13 @@
 # (npm; no browser download) against a real vexild. Starts the daemon on a
 # free loopback port with a temporary data folder and VEXIL_ADMIN_TOKEN,
 # runs `node --test` on ui.test.mjs, stops the daemon. Screenshots (one or
-# more per test) go to SHOTS.
+# more per test) go to SHOTS. EXTRA_PLUGINS is a folder with the test
+# plugin uiShowcase (showcase_plugin.c), which the UI must render without
+# knowing it.
 #
-#   tests/ui/run.sh [VEXILD [PLUGIN_DIR [SHOTS]]]
-# or VX_VEXILD / VX_PLUGIN_DIR / VX_SHOTS; defaults: the build/ folder.
+#   tests/ui/run.sh [VEXILD [PLUGIN_DIR [SHOTS [EXTRA_PLUGINS]]]]
+# or VX_VEXILD / VX_PLUGIN_DIR / VX_SHOTS / VX_EXTRA_PLUGINS; defaults: the
+# build/ folder.
 # Exits 77 (skipped) when node is not installed; installs the locked
 # packages (npm ci) when node_modules is missing. chromium is installed by
 # .ci/install-deps.sh, so a missing one is a failure, not a skip.
@@ -17,6 +20,7 @@ root=$(cd "$here/../.." && pwd)
 vexild=${1:-${VX_VEXILD:-$root/build/daemon/vexild}}
 plugins=${2:-${VX_PLUGIN_DIR:-$root/build/plugins}}
 shots=${3:-${VX_SHOTS:-$root/build/tests/ui/screenshots}}
+extra=${4:-${VX_EXTRA_PLUGINS:-$root/build/tests/ui}}
 chromium=${VX_CHROMIUM:-/usr/bin/chromium}
 
 if ! command -v node >/dev/null 2>&1; then
@@ -50,7 +54,8 @@ trap cleanup EXIT INT TERM
 
 admin_token="ui-admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 VEXIL_ADMIN_TOKEN=$admin_token "$vexild" --listen 127.0.0.1:0 \
-  --data-dir "$tmp/data" --plugin-dir "$plugins" --log-level info \
+  --data-dir "$tmp/data" --plugin-dir "$plugins" --plugin-dir "$extra" \
+  --log-level info \
   2>"$tmp/vexild.log" &
 pid=$!
 

@@ -212,6 +212,44 @@ describe('the web UI', () => {
     await close(page);
   });
 
+  test('a strategy from a plugin the UI has never heard of gets its form from the parameter table', async () => {
+    await createFlag('ui-plugin', { enabled: true, strategies: [] });
+    const page = await newPage();
+    await signIn(page, '#/flags/ui-plugin');
+    await page.getByLabel('Add a strategy').selectOption('uiShowcase');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const at = (name) => page.locator(`[data-field="strategies[0].parameters.${name}"]`);
+    // One control per declared type.
+    assert.equal(await at('label').getByLabel('label', { exact: true }).getAttribute('type'), 'text');
+    assert.equal(await at('share').locator('input[type=range]').count(), 1, 'a slider for a percentage');
+    assert.equal(await at('share').getByLabel('share (optional)').getAttribute('type'), 'number');
+    assert.equal(await at('regions').locator('.tag-editor').count(), 1, 'a tag editor for a list');
+    assert.equal(await at('level').getByLabel('level (optional)').getAttribute('type'), 'number');
+    assert.equal(await at('loud').getByLabel('loud (optional)').getAttribute('type'), 'checkbox');
+    await at('label').getByLabel('label', { exact: true }).fill('Demo');
+    await at('share').getByLabel('share (optional)').fill('30');
+    const tags = at('regions').getByLabel('regions (optional)');
+    await tags.fill('eu');
+    await tags.press('Enter');
+    await tags.fill('us');
+    await tags.press('Enter');
+    await at('level').getByLabel('level (optional)').fill('42');
+    await at('loud').getByLabel('loud (optional)').check();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await at('level').locator('.field-error').filter({ hasText: 'level must be 0..10, got 42' }).waitFor();
+    assert.deepEqual((await adminOk('GET', '/api/v1/admin/flags/ui-plugin')).environments.production.strategies, [],
+      'nothing saved');
+    await shot(page, 'plugin-form');
+    await at('level').getByLabel('level (optional)').fill('3');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved ui-plugin').waitFor();
+    const saved = (await adminOk('GET', '/api/v1/admin/flags/ui-plugin')).environments.production.strategies[0];
+    assert.equal(saved.name, 'uiShowcase');
+    assert.deepEqual(saved.parameters, { label: 'Demo', share: '30', regions: 'eu,us', level: '3', loud: 'true' });
+    assert.equal((await evaluate('ui-plugin', { userId: 'x' })).enabled, true, 'the plugin decides');
+    await close(page);
+  });
+
   test('a bad regex and a dependency cycle are shown at their fields; variants with weights are saved', async () => {
     await createFlag('ui-parent', { enabled: true, strategies: [{ name: 'default' }] });
     await createFlag('ui-child', { enabled: true, strategies: [], dependencies: [{ feature: 'ui-parent' }] });
