@@ -4,12 +4,15 @@
 set -eu
 packages="meson ninja-build pkg-config gcc libc6-dev python3
 libsqlite3-dev libconfig-dev libcunit1-dev libcivetweb-dev
-libjansson-dev libpcre2-dev libcurl4-openssl-dev curl tzdata"
+libjansson-dev libpcre2-dev libcurl4-openssl-dev curl tzdata
+chromium"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
     missing="$missing $p"
 done
+# chromium: the web UI's browser tests (tests/ui) drive Debian's build
+# through playwright-core, which downloads no browser of its own.
 # Node.js runs the end-to-end test with the real OpenFeature SDK (npm):
 # Debian's nodejs/npm unless a node is already there.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||

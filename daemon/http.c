@@ -80,7 +80,8 @@ void vx_http_route(vx_http *h, const char *prefix, const char *label,
   route *r = &h->routes[h->n_routes++];
   snprintf(r->prefix, sizeof r->prefix, "%s", prefix);
   r->plen = strlen(prefix);
-  r->is_prefix = r->plen > 0 && prefix[r->plen - 1] == '/';
+  /* "/" alone is the root path, not a prefix of every path. */
+  r->is_prefix = r->plen > 1 && prefix[r->plen - 1] == '/';
   snprintf(r->label, sizeof r->label, "%s", label ? label : prefix);
   r->ofrep = ofrep;
   r->fn = fn;
@@ -271,6 +272,7 @@ int vx_http_start(vx_service *svc, vx_http **out, char *err, size_t errlen) {
   vx_http_routes_admin(h);
   vx_http_routes_ops(h);
   vx_http_routes_sse(h);
+  vx_http_routes_ui(h);
 
   char threads[32];
   /* Workers for requests plus one per allowed event stream. */

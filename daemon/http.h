@@ -10,9 +10,11 @@
  *   http_admin*.c /api/v1/admin/...
  *   http_ops.c    /healthz, /readyz, /metrics, /api/v1/openapi.json
  *   sse.c         /api/v1/stream
- * Every answer is JSON (or Prometheus text, or an event stream), never an
- * HTML page; every error has a stable code: {"code", "message"} on native
- * routes, {"errorCode", "errorDetails"} on OFREP routes.
+ *   http_ui.c     the web UI: / and /ui/... (HTML, CSS, JS; http_ui.h)
+ * Every API answer is JSON (or Prometheus text, or an event stream), and
+ * only the UI's own assets are HTML, never an error; every error has a stable
+ * code: {"code", "message"} on native routes, {"errorCode", "errorDetails"} on
+ * OFREP routes.
  */
 #ifndef VX_HTTP_H
 #define VX_HTTP_H
@@ -60,8 +62,9 @@ typedef struct vx_req {
 typedef void (*vx_route_fn)(vx_req *req);
 
 /* Registers a handler for a path prefix (exact match when the prefix does
- * not end in '/'). Before vx_http_start's listeners run: route modules
- * call it from their vx_http_routes_* function, which http.c calls. */
+ * not end in '/', and for "/" itself). Before vx_http_start's listeners run:
+ * route modules call it from their vx_http_routes_* function, which http.c
+ * calls. */
 void vx_http_route(vx_http *h, const char *prefix, const char *label,
                    bool ofrep, vx_route_fn fn);
 
@@ -70,6 +73,7 @@ void vx_http_routes_eval(vx_http *h);
 void vx_http_routes_admin(vx_http *h);
 void vx_http_routes_ops(vx_http *h);
 void vx_http_routes_sse(vx_http *h);
+void vx_http_routes_ui(vx_http *h);
 
 /* ---- helpers for handlers. Each send function sends exactly one
  * complete answer; after it the handler returns. */

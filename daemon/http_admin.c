@@ -45,6 +45,10 @@
  *   GET    flags/{key}/environments/{env}/dependencies   {"dependencies": [D]}
  *   PUT    flags/{key}/environments/{env}/dependencies   {"dependencies": [D]}
  *                                    (or a bare array) -> FLAG
+ *   POST   flags/{key}/environments/{env}/explain       {"context": {...}}
+ *                                    -> the decision and why (which
+ *                                    strategy, constraint or dependency
+ *                                    decided): http_admin_explain.c
  *   GET    environments              {"environments": [{"name", "default"}],
  *                                     "default"}
  *   POST   environments              {"name"} -> 201 {"name", "default"}
@@ -376,6 +380,7 @@ static const admin_route routes[] = {
     {E "/strategies/*", "GET|PUT|DELETE", vx_admin_flag_strategy},
     {E "/variants", "GET|PUT", vx_admin_variants},
     {E "/dependencies", "GET|PUT", vx_admin_env_dependencies},
+    {E "/explain", "POST", vx_admin_explain},
     {"environments", "GET|POST", vx_admin_environments},
     {"environments/*", "DELETE", vx_admin_environment},
     {"segments", "GET|POST", vx_admin_segments},

@@ -127,6 +127,9 @@ void vx_admin_flag_strategies(vx_req *req, char *const *arg);
 void vx_admin_flag_strategy(vx_req *req, char *const *arg);
 void vx_admin_strategy_order(vx_req *req, char *const *arg);
 
+/* http_admin_explain.c */
+void vx_admin_explain(vx_req *req, char *const *arg);
+
 /* http_admin_misc.c */
 void vx_admin_environments(vx_req *req, char *const *arg);
 void vx_admin_environment(vx_req *req, char *const *arg);

@@ -49,7 +49,8 @@ static void expect_error(const vxh_resp *r, long status, const char *code) {
 }
 
 static void test_unknown_path_is_a_json_404(void) {
-  const char *paths[] = {"/",
+  /* "/" is the web UI (tests/http/test_ui.c). */
+  const char *paths[] = {"/index.html",
                          "/nope",
                          "/api/v1",
                          "/healthz/extra",
