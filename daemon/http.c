@@ -289,7 +289,7 @@ int vx_http_start(vx_service *svc, vx_http **out, char *err, size_t errlen) {
                            "enable_keep_alive",
                            "yes",
                            "keep_alive_timeout_ms",
-                           "1000",
+                           VX_STR(VX_KEEP_ALIVE_SEC) "000",
                            NULL};
   struct mg_callbacks cb = {0};
   cb.begin_request = dispatch;

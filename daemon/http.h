@@ -19,6 +19,14 @@
 #ifndef VX_HTTP_H
 #define VX_HTTP_H
 
+/* How long an idle keep-alive connection stays open (civetweb holds a
+ * worker thread for it), and what answers tell clients in Keep-Alive:
+ * timeout=N, so that a client that honours it (Node's fetch, for one)
+ * never sends on a connection the daemon is closing. */
+#define VX_KEEP_ALIVE_SEC 1
+#define VX_STR_(x) #x
+#define VX_STR(x) VX_STR_(x)
+
 #include <civetweb.h>
 #include <jansson.h>
 #include <stdbool.h>

@@ -38,8 +38,7 @@ static const char *date_header(void) {
   return buf;
 }
 
-/* The Connection header this answer needs ("" when the default of the
- * client's HTTP version applies). */
+/* The Connection and Keep-Alive headers this answer needs. */
 static const char *connection_header(vx_req *req) {
   const char *c = req->h_connection;
   bool v10 = req->info->http_version != NULL &&
@@ -47,7 +46,8 @@ static const char *connection_header(vx_req *req) {
   bool keep = c != NULL ? strcasestr(c, "keep-alive") != NULL : !v10;
   if (req->close_after || !keep)
     return "Connection: close\r\n";
-  return v10 ? "Connection: keep-alive\r\n" : "";
+#define VX_KEEP_ALIVE_H "Keep-Alive: timeout=" VX_STR(VX_KEEP_ALIVE_SEC) "\r\n"
+  return v10 ? "Connection: keep-alive\r\n" VX_KEEP_ALIVE_H : VX_KEEP_ALIVE_H;
 }
 
 /* Writes v in decimal at dst; returns the number of digits. */

@@ -267,6 +267,30 @@ static void test_malformed_requests_get_json_not_html(void) {
   vxh_resp_free(&r);
 }
 
+/* A client that reuses an idle connection just as the daemon closes it
+ * loses a request: answers say how long the daemon keeps it, and it does
+ * close it then. */
+static void test_kept_alive_answers_say_when_the_connection_closes(void) {
+  vxh_raw raw;
+  CU_ASSERT_EQUAL_FATAL(vxh_raw_open(&d, &raw), 0);
+  const char *req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  CU_ASSERT_EQUAL(vxh_raw_send(&raw, req, strlen(req)), 0);
+  CU_ASSERT_PTR_NOT_NULL(vxh_raw_wait(&raw, "{\"status\":\"ok\"}", 3000));
+  CU_ASSERT_PTR_NOT_NULL(strstr(raw.buf, "\r\nKeep-Alive: timeout=1\r\n"));
+  /* Idle: closed by the daemon after that second (and well before 5). */
+  CU_ASSERT_EQUAL(vxh_raw_wait_closed(&raw, 5000), 1);
+  vxh_raw_close(&raw);
+  /* An answer that closes says so, and no Keep-Alive. */
+  CU_ASSERT_EQUAL_FATAL(vxh_raw_open(&d, &raw), 0);
+  const char *close = "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                      "Connection: close\r\n\r\n";
+  CU_ASSERT_EQUAL(vxh_raw_send(&raw, close, strlen(close)), 0);
+  CU_ASSERT_EQUAL(vxh_raw_wait_closed(&raw, 3000), 1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(raw.buf, "\r\nConnection: close\r\n"));
+  CU_ASSERT_PTR_NULL(strstr(raw.buf, "Keep-Alive"));
+  vxh_raw_close(&raw);
+}
+
 static void test_keep_alive_serves_several_requests(void) {
   vxh_raw raw;
   CU_ASSERT_EQUAL_FATAL(vxh_raw_open(&d, &raw), 0);
@@ -398,6 +422,7 @@ int main(void) {
       VX_TEST(test_body_over_the_limit_is_413),
       VX_TEST(test_malformed_requests_get_json_not_html),
       VX_TEST(test_keep_alive_serves_several_requests),
+      VX_TEST(test_kept_alive_answers_say_when_the_connection_closes),
       VX_TEST(test_access_log_has_one_line_per_request),
       VX_TEST(test_port_zero_binds_a_free_port),
       {NULL, NULL}};

@@ -18,18 +18,10 @@ if (!base || !adminToken || !shots) {
 
 // ---- the APIs, as a script would use them
 
-// vexild closes an idle keep-alive connection after 1 s; Node's fetch keeps
-// its pooled connections longer, so a request may go out on a socket the
-// daemon just closed and fail before the daemon read it. Such a request
-// is sent again once, on a new connection; any other failure is a failure.
-async function send(url, init) {
-  try {
-    return await fetch(url, init);
-  } catch (e) {
-    if (!['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(e.cause?.code)) throw e;
-    return fetch(url, init);
-  }
-}
+// Requests go out as any service's would: vexild's answers carry
+// Keep-Alive: timeout=1, which Node's fetch honours, so it never reuses a
+// connection the daemon is closing (tests/http/test_http_core.c).
+const send = fetch;
 
 async function api(method, p, body, token = adminToken) {
   const res = await send(base + p, {
