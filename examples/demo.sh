@@ -5,7 +5,7 @@
 # admin token. Stop it with Ctrl-C.
 set -eu
 cd "$(dirname "$0")/.."
-sh .ci/install-deps.sh
+sh .ci/install-deps.sh build
 [ -f build/build.ninja ] || meson setup build >/dev/null
 meson compile -C build >/dev/null
 mkdir -p data
@@ -18,6 +18,7 @@ if [ -z "${VEXIL_ADMIN_TOKEN:-}" ]; then
   VEXIL_ADMIN_TOKEN=$(cat data/admin-token)
 fi
 export VEXIL_ADMIN_TOKEN
+echo "web UI: http://127.0.0.1:8080/ (sign in with the admin token)"
 echo "admin token: $VEXIL_ADMIN_TOKEN"
 echo "try: curl -s -H \"X-API-Key: \$(cat data/admin-token)\" -d '{\"context\":{\"targetingKey\":\"user-4\"}}' http://127.0.0.1:8080/ofrep/v1/evaluate/flags/new-checkout"
 exec build/daemon/vexild --data-dir data --demo "$@"
