@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 static void sleep_ms(long ms) {

@@ -82,8 +82,8 @@ static atomic_uint generation; /* bumped when target changes */
  * boolean, 0 false, 1 true). One word, so that the main thread never pairs
  * a count with another flag's value. */
 static atomic_uint_least64_t last;
-static atomic_bool armed;      /* a toggle has been sent */
-static atomic_int want;        /* the value the toggle sets */
+static atomic_bool armed;             /* a toggle has been sent */
+static atomic_int want;               /* the value the toggle sets */
 static atomic_uint_least64_t seen_ns; /* first answer carrying it, or 0 */
 static atomic_bool done_polling;
 static atomic_uint poll_errors;
