@@ -201,14 +201,7 @@ static void adopt_environments(vx_service *svc, const vx_store_data *d) {
 static int load_flag(void *arg, const vx_store_data *d, json_t *flag) {
   vx_service *svc = arg;
   adopt_environments(svc, d);
-  json_t *states = json_object_get(flag, "environments");
-  size_t i;
-  json_t *env;
-  json_array_foreach(svc->environments, i, env) {
-    if (json_object_get(states, json_string_value(env)) == NULL)
-      json_object_set_new(states, json_string_value(env),
-                          json_pack("{s:b, s:[]}", "enabled", 0, "strategies"));
-  }
+  vx_service_fill_envs_locked(svc, flag);
   return vx_service_keep_flag_locked(svc, flag);
 }
 

@@ -56,6 +56,24 @@ bool vx_flag_text_mentions(const json_t *text, const char *member,
   return found;
 }
 
+static json_t *off_state(void) {
+  return json_pack("{s:b, s:[]}", "enabled", 0, "strategies");
+}
+
+void vx_service_fill_envs_locked(vx_service *svc, json_t *flag) {
+  json_t *states = json_object_get(flag, "environments");
+  if (!json_is_object(states)) {
+    states = json_object();
+    json_object_set_new(flag, "environments", states);
+  }
+  size_t i;
+  json_t *env;
+  json_array_foreach(svc->environments, i, env) {
+    if (json_object_get(states, json_string_value(env)) == NULL)
+      json_object_set_new(states, json_string_value(env), off_state());
+  }
+}
+
 int vx_service_keep_flag_locked(vx_service *svc, const json_t *flag) {
   const char *key = json_string_value(json_object_get(flag, "key"));
   json_t *text = key ? vx_flag_text(flag) : NULL;

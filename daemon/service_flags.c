@@ -233,14 +233,10 @@ int vx_service_prepare_flag_locked(vx_service *svc, const json_t *doc,
     json_decref(current);
     return vx_werr_set(err, VX_ENOMEM, 500, "INTERNAL", "", "out of memory");
   }
+  vx_service_fill_envs_locked(svc, flag);
   json_t *states = json_object_get(flag, "environments");
   size_t i;
   json_t *env;
-  json_array_foreach(svc->environments, i, env) {
-    if (json_object_get(states, json_string_value(env)) == NULL)
-      json_object_set_new(states, json_string_value(env),
-                          json_pack("{s:b, s:[]}", "enabled", 0, "strategies"));
-  }
   int rc = merge_flag(svc, flag, doc, err);
   /* Validate what changed: an untouched state imported leniently earlier
    * must not block an unrelated edit. */

@@ -57,6 +57,10 @@ json_t *vx_service_flag_locked(vx_service *svc, const char *key);
 bool vx_flag_text_mentions(const json_t *text, const char *member,
                            const char *value);
 
+/* Gives flag (a document) a switched-off state without strategies in
+ * every environment of svc it lacks. */
+void vx_service_fill_envs_locked(vx_service *svc, json_t *flag);
+
 /* Memory follows a committed write: keeps flag (a complete document) as
  * svc->flags' text and stages that same text as the flag's definition in
  * every environment of svc->st (removed when archived; state.h). flag is

@@ -297,9 +297,7 @@ int vx_service_put_environment(vx_service *svc, const vx_principal *actor,
       json_t *text;
       json_object_foreach(svc->flags, key, text) {
         json_t *flag = vx_flag_parse(text);
-        json_object_set_new(
-            json_object_get(flag, "environments"), name,
-            json_pack("{s:b, s:[]}", "enabled", 0, "strategies"));
+        vx_service_fill_envs_locked(svc, flag); /* the new one is listed */
         if (src == 0 && vx_service_keep_flag_locked(svc, flag) != 0)
           src =
               vx_werr_set(err, VX_ENOMEM, 500, "INTERNAL", "", "out of memory");

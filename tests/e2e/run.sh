@@ -28,66 +28,16 @@ if [ ! -d "$here/node_modules/@openfeature/ofrep-provider" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vexil-e2e.XXXXXX")
-pid=""
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-admin_token="e2e-admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-VEXIL_ADMIN_TOKEN=$admin_token "$vexild" --listen 127.0.0.1:0 \
-  --data-dir "$tmp/data" --plugin-dir "$plugins" --log-level info \
-  2>"$tmp/vexild.log" &
-pid=$!
-
-# The port the daemon bound: its log says "(port N)".
-port=""
-i=0
-while [ $i -lt 200 ]; do
-  port=$(sed -n 's/.*listening on .*(port \([0-9][0-9]*\)).*/\1/p' \
-    "$tmp/vexild.log" | head -n 1)
-  [ -n "$port" ] && break
-  if ! kill -0 "$pid" 2>/dev/null; then
-    break
-  fi
-  sleep 0.05
-  i=$((i + 1))
-done
-if [ -z "$port" ]; then
-  echo "e2e: vexild did not start; its log:" >&2
-  cat "$tmp/vexild.log" >&2
-  exit 1
-fi
-base="http://127.0.0.1:$port"
-i=0
-until node -e "fetch('$base/readyz').then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"; do
-  i=$((i + 1))
-  if [ $i -ge 100 ]; then
-    echo "e2e: $base/readyz never answered 200; log:" >&2
-    cat "$tmp/vexild.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
+. "$root/tests/support/daemon.sh"
+vx_daemon_start e2e "$vexild" --plugin-dir "$plugins" || exit 1
 
 status=0
-VEXIL_URL=$base VEXIL_ADMIN_TOKEN=$admin_token \
+VEXIL_URL=$vx_base VEXIL_ADMIN_TOKEN=$vx_admin_token \
   node --test "$here/openfeature.test.mjs" || status=$?
 
-kill -TERM "$pid"
-if ! wait "$pid"; then
-  echo "e2e: vexild did not exit cleanly; its log:" >&2
-  cat "$tmp/vexild.log" >&2
-  [ $status -eq 0 ] && status=1
-fi
-pid=""
+vx_daemon_stop || [ $status -ne 0 ] || status=1
 if [ $status -ne 0 ]; then
   echo "e2e: failed; the daemon's log:" >&2
-  cat "$tmp/vexild.log" >&2
+  vx_daemon_log_tail 100
 fi
 exit $status

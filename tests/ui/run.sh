@@ -41,66 +41,18 @@ if [ ! -d "$here/node_modules/playwright-core" ]; then
 fi
 mkdir -p "$shots"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vexil-ui.XXXXXX")
-pid=""
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-admin_token="ui-admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-VEXIL_ADMIN_TOKEN=$admin_token "$vexild" --listen 127.0.0.1:0 \
-  --data-dir "$tmp/data" --plugin-dir "$plugins" --plugin-dir "$extra" \
-  --log-level info \
-  2>"$tmp/vexild.log" &
-pid=$!
-
-# The port the daemon bound: its log says "(port N)".
-port=""
-i=0
-while [ $i -lt 200 ]; do
-  port=$(sed -n 's/.*listening on .*(port \([0-9][0-9]*\)).*/\1/p' \
-    "$tmp/vexild.log" | head -n 1)
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.05
-  i=$((i + 1))
-done
-if [ -z "$port" ]; then
-  echo "ui: vexild did not start; its log:" >&2
-  cat "$tmp/vexild.log" >&2
+. "$root/tests/support/daemon.sh"
+vx_daemon_start ui "$vexild" --plugin-dir "$plugins" --plugin-dir "$extra" ||
   exit 1
-fi
-base="http://127.0.0.1:$port"
-i=0
-until node -e "fetch('$base/readyz').then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"; do
-  i=$((i + 1))
-  if [ $i -ge 100 ]; then
-    echo "ui: $base/readyz never answered 200; log:" >&2
-    cat "$tmp/vexild.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
 
 status=0
-VEXIL_URL=$base VEXIL_ADMIN_TOKEN=$admin_token VX_SHOTS=$shots \
+VEXIL_URL=$vx_base VEXIL_ADMIN_TOKEN=$vx_admin_token VX_SHOTS=$shots \
   VX_CHROMIUM=$chromium node --test --test-concurrency=1 \
   "$here/ui.test.mjs" || status=$?
 
-kill -TERM "$pid"
-if ! wait "$pid"; then
-  echo "ui: vexild did not exit cleanly; its log:" >&2
-  cat "$tmp/vexild.log" >&2
-  [ $status -eq 0 ] && status=1
-fi
-pid=""
+vx_daemon_stop || [ $status -ne 0 ] || status=1
 if [ $status -ne 0 ]; then
   echo "ui: failed; the daemon's log:" >&2
-  tail -n 100 "$tmp/vexild.log" >&2
+  vx_daemon_log_tail 100
 fi
 exit $status
