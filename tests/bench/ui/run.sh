@@ -1,0 +1,30 @@
+#!/bin/sh
+# run.sh - the web UI's first page, measured (first_page.mjs) against a
+# real vexild with FLAGS flags of the HTTP benchmark's four shapes.
+#
+#   tests/bench/ui/run.sh [BUILD_DIR]          (default: build-bench)
+#   FLAGS="100 1000" ROUNDS=20 (defaults)
+# Uses tests/ui's playwright-core (npm ci there when missing) and Debian's
+# chromium. Everything is on 127.0.0.1.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+build=$(cd "${1:-$root/build-bench}" && pwd)
+FLAGS=${FLAGS:-100 1000}
+if [ ! -d "$root/tests/ui/node_modules/playwright-core" ]; then
+  (cd "$root/tests/ui" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+. "$root/tests/support/daemon.sh"
+for n in $FLAGS; do
+  vx_daemon_start ui-bench "$build/daemon/vexild" --plugin-dir "$build/plugins"
+  "$build/tests/bench/http/gen_state" "$n" >"$vx_tmp/state.json"
+  curl -sSf -X POST -H "X-API-Key: $vx_admin_token" \
+    -H 'Content-Type: application/json' --data-binary @"$vx_tmp/state.json" \
+    "$vx_base/api/v1/admin/import?format=unleash&environment=production&mode=replace" \
+    >/dev/null
+  printf 'flags=%s ' "$n"
+  VEXIL_URL=$vx_base VEXIL_ADMIN_TOKEN=$vx_admin_token \
+    node "$here/first_page.mjs"
+  vx_daemon_stop
+  rm -rf "$vx_tmp/data"
+done
