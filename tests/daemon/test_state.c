@@ -528,6 +528,68 @@ static void test_unchanged_flag_is_shared_with_the_previous_snapshot(void) {
   vx_state_dispose(&st);
 }
 
+/* A definition may be a feature object, its JSON text, or a native flag
+ * document (as text) of which each environment compiles its own state:
+ * the decisions are the same, and an unchanged text is reused. */
+static void test_definitions_as_text_and_native_documents(void) {
+  vx_state st;
+  vx_state_init(&st);
+  const char *feature = "{\"name\": \"f\", \"enabled\": true, \"strategies\":"
+                        " [{\"name\": \"userWithId\", \"parameters\":"
+                        " {\"userIds\": \"ann\"}}]}";
+  const char *native =
+      "{\"key\": \"n\", \"type\": \"boolean\", \"environments\": {"
+      "\"production\": {\"enabled\": true, \"strategies\": [{\"name\":"
+      " \"userWithId\", \"parameters\": {\"userIds\": \"ann\"}}]},"
+      "\"staging\": {\"enabled\": false, \"strategies\": []}}}";
+  json_t *prod = json_object(), *staging = json_object();
+  json_t *text = json_string(native);
+  json_object_set_new(prod, "f", parse(feature));
+  json_t *as_text = parse(feature);
+  json_object_set_new(as_text, "name", json_string("t"));
+  char *dumped = json_dumps(as_text, JSON_COMPACT);
+  json_object_set_new(prod, "t", json_string(dumped));
+  free(dumped);
+  json_decref(as_text);
+  json_object_set(prod, "n", text);
+  json_object_set(staging, "n", text);
+  json_object_set_new(st.envs, "production", prod);
+  json_object_set_new(st.envs, "staging", staging);
+  vx_snapshot *s1 = build(&st, NULL, plugins);
+  static const char *keys[] = {"f", "t", "n"};
+  for (size_t i = 0; i < 3; i++) {
+    CU_ASSERT_TRUE(on(s1, "production", keys[i], "{\"userId\": \"ann\"}"));
+    CU_ASSERT_FALSE(on(s1, "production", keys[i], "{\"userId\": \"bob\"}"));
+  }
+  /* The native document's other environment has its own state. */
+  CU_ASSERT_FALSE(on(s1, "staging", "n", "{\"userId\": \"ann\"}"));
+  CU_ASSERT_EQUAL(flag_in(s1, "production", "n")->type, VX_FLAG_BOOLEAN);
+  /* Unchanged: the same compiled flags; a changed text: a new one. */
+  vx_snapshot *s2 = build(&st, s1, plugins);
+  CU_ASSERT_PTR_EQUAL(flag_in(s2, "production", "n"),
+                      flag_in(s1, "production", "n"));
+  CU_ASSERT_PTR_EQUAL(flag_in(s2, "production", "t"),
+                      flag_in(s1, "production", "t"));
+  json_object_set_new(prod, "t",
+                      json_string("{\"name\": \"t\", \"enabled\": false}"));
+  vx_snapshot *s3 = build(&st, s2, plugins);
+  CU_ASSERT_PTR_NOT_EQUAL(flag_in(s3, "production", "t"),
+                          flag_in(s2, "production", "t"));
+  CU_ASSERT_FALSE(on(s3, "production", "t", "{\"userId\": \"ann\"}"));
+  /* Stored text that is not JSON is an error naming the flag. */
+  json_object_set_new(prod, "bad", json_string("{not json"));
+  vx_snapshot *s4 = NULL;
+  char err[512] = "";
+  CU_ASSERT_EQUAL(vx_snapshot_build(&st, s3, plugins, 0, &s4, err, sizeof err),
+                  VX_EPARSE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "flag bad in production"));
+  json_decref(text);
+  vx_snapshot_free(s1);
+  vx_snapshot_free(s2);
+  vx_snapshot_free(s3);
+  vx_state_dispose(&st);
+}
+
 /* An update told which keys changed copies the other flags' slots and
  * looks only at those keys: the rest are the very same flags. */
 static void test_update_recompiles_only_the_named_keys(void) {
@@ -806,6 +868,7 @@ int main(void) {
       VX_TEST(test_unchanged_flag_is_shared_with_the_previous_snapshot),
       VX_TEST(test_changed_flag_is_recompiled_with_its_new_behaviour),
       VX_TEST(test_update_recompiles_only_the_named_keys),
+      VX_TEST(test_definitions_as_text_and_native_documents),
       VX_TEST(test_removed_flag_is_absent_from_the_next_snapshot),
       VX_TEST(test_flag_whose_segment_changed_is_recompiled),
       VX_TEST(test_flag_whose_missing_segment_appears_is_recompiled),
