@@ -82,12 +82,29 @@ static bool strategy_uses_segment(const json_t *strategy, const char *id) {
   return false;
 }
 
+/* Whether a flag's text may have a strategy with segments: only those
+ * texts are parsed (a segment write at 10,000 flags would parse them
+ * all). */
+static bool lists_segments(const json_t *text) {
+  const char *p = json_string_value(text);
+  const char *end = p + json_string_length(text);
+  static const char key[] = "\"segments\":[";
+  while ((p = memmem(p, (size_t)(end - p), key, sizeof key - 1)) != NULL) {
+    p += sizeof key - 1;
+    if (p < end && *p != ']')
+      return true;
+  }
+  return false;
+}
+
 /* The keys of flags using segment id (a new array). */
 static json_t *segment_users(vx_service *svc, const char *id) {
   json_t *keys = json_array();
   const char *key;
   json_t *text;
   json_object_foreach(svc->flags, key, text) {
+    if (!lists_segments(text))
+      continue;
     json_t *flag = vx_flag_parse(text);
     bool uses = false;
     const char *env;
