@@ -130,7 +130,8 @@ static void test_ui_routes_answer_only_get(void) {
 }
 
 /* Every "/ui/..." the page names, and every relative import of every
- * module, is an embedded asset: a file missing from daemon/ui/meson.build
+ * module (static, or import('./x.js') of a view loaded later), is an
+ * embedded asset: a file missing from daemon/ui/meson.build
  * fails here rather than in a browser. */
 static void check_refs(const char *text, const char *prefix, char end,
                        const char *dir, const char *from) {
@@ -160,6 +161,7 @@ static void test_every_asset_the_page_loads_is_embedded(void) {
       continue;
     modules++;
     check_refs(a->data, "from './", '\'', "js/", a->path);
+    check_refs(a->data, "import('./", '\'', "js/", a->path);
   }
   CU_ASSERT_TRUE(modules >= 10); /* modules with one purpose each */
 }

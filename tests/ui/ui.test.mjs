@@ -118,6 +118,29 @@ describe('the web UI', () => {
     await close(page);
   });
 
+  test('a signed-in tab asks for the flag list before its modules are in, once each', async () => {
+    await createFlag('ui-prefetch');
+    const page = await newPage();
+    await page.context().addInitScript((t) => sessionStorage.setItem('vexil.adminToken', t), adminToken);
+    const asked = [];
+    page.on('request', (r) => { const u = new URL(r.url()); asked.push(u.pathname + u.search); });
+    // main.js is held until the list's data has been asked for: only
+    // prefetch.js can ask for it then.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route('**/ui/js/main.js', async (route) => { await held; await route.continue(); });
+    const flags = page.waitForRequest((r) => r.url().endsWith('/api/v1/admin/flags?archived=any'), { timeout: 5000 });
+    await page.goto(`${base}/`, { waitUntil: 'commit' });
+    await flags;
+    release();
+    await row(page, 'ui-prefetch').waitFor();
+    for (const p of ['/api/v1/admin/flags?archived=any', '/api/v1/admin/audit?limit=30',
+      '/api/v1/admin/environments', '/api/v1/admin/strategies']) {
+      assert.equal(asked.filter((a) => a === p).length, 1, `${p} asked for once`);
+    }
+    await close(page);
+  });
+
   test('one click on a switch turns the flag on for services, and off again', async () => {
     await createFlag('ui-toggle', { enabled: false, strategies: [{ name: 'default' }] }, 'Toggled from the list');
     assert.equal((await evaluate('ui-toggle')).enabled, false);

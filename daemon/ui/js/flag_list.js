@@ -12,6 +12,8 @@ import { rolloutText } from './summary.js';
 import { toggleSwitch } from './widgets.js';
 
 const filters = { q: '', env: '', state: 'any', strategy: '', archived: 'false' };
+// The order of String.localeCompare, without its cost on every compare.
+const byKey = new Intl.Collator().compare;
 
 export function flagListView(main) {
   let data = null; // {flags, envs, strategies, lastChange}
@@ -103,8 +105,16 @@ export function flagListView(main) {
           : h('span', { title: when(f.updated_at) }, ago(f.updated_at))));
   };
 
+  // The rows that fill a screen are built at once, the others in the
+  // tasks after the next frame (BATCH at a time), so that a long list is
+  // on screen before all its rows are built. A new draw() (a filter, a
+  // reload) drops what an older one still had to add.
+  const FIRST = 30;
+  const BATCH = 200;
+  let drawing = 0;
   const draw = () => {
     if (!data) return;
+    const mine = ++drawing;
     const shown = data.flags.filter(matches);
     count.textContent = `${shown.length} of ${data.flags.length}`;
     if (!data.flags.length) {
@@ -113,30 +123,46 @@ export function flagListView(main) {
       mount(list, empty('No flag matches these filters.',
         h('button', { type: 'button', onclick: () => { Object.assign(filters, { q: '', env: '', state: 'any', strategy: '', archived: 'false' }); drawControls(); draw(); } }, 'Clear filters')));
     } else {
-      mount(list, h('ul', { class: 'rows', 'aria-label': 'flags' }, shown.map(row)));
+      const rows = h('ul', { class: 'rows', 'aria-label': 'flags' }, shown.slice(0, FIRST).map(row));
+      mount(list, rows);
+      let next = FIRST;
+      const more = () => {
+        if (mine !== drawing) return;
+        rows.append(...shown.slice(next, next + BATCH).map(row));
+        next += BATCH;
+        if (next < shown.length) setTimeout(more, 0);
+      };
+      if (next < shown.length) requestAnimationFrame(() => setTimeout(more, 0));
     }
   };
 
   const load = async () => {
     try {
       // Who changed each flag last comes from the audit log: asked at once,
-      // but the rows do not wait for it.
-      const audit = admin.audit(null).catch(() => ({ entries: [] }));
+      // but the rows do not wait for it (nor are they drawn twice when it
+      // came first).
+      let auditIn = null;
+      const audit = admin.audit(null).catch(() => ({ entries: [] })).then((a) => (auditIn = a));
       const [flags, envs, strategies] = await Promise.all([
         admin.flags('any'), admin.environments(), admin.strategies(),
       ]);
       const lastChange = new Map();
+      const fill = (a) => {
+        for (const e of a.entries) if (e.flag && !lastChange.has(e.flag)) lastChange.set(e.flag, e);
+      };
       data = {
-        flags: flags.flags.sort((a, b) => a.key.localeCompare(b.key)),
+        flags: flags.flags.sort((a, b) => byKey(a.key, b.key)),
         envs: envs.environments.map((e) => e.name),
         strategies: strategies.strategies.map((s) => s.name),
         lastChange,
       };
       data.known = flags.revision;
+      if (auditIn) fill(auditIn);
       if (!controls.firstChild) drawControls();
       draw();
+      if (auditIn) return;
       const mine = data;
-      for (const e of (await audit).entries) if (e.flag && !lastChange.has(e.flag)) lastChange.set(e.flag, e);
+      fill(await audit);
       if (data === mine && lastChange.size) draw();
     } catch (e) {
       if (e.status !== 401) mount(list, failure(e, load));

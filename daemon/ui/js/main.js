@@ -1,14 +1,14 @@
 // main.js - starts the UI: sign-in when there is no token, else the
-// routes; the live indicator and sign-out in the header.
+// routes; the live indicator and sign-out in the header. The flag list,
+// the page most visits start on, comes with main.js; the other views are
+// loaded when first shown, or once the browser is idle after the first
+// page, whichever comes first.
 import { onUnauthorized } from './api.js';
 import { flagListView } from './flag_list.js';
-import { flagPageView } from './flag_page.js';
-import { historyView } from './history.js';
 import { onStatus, startLive, stopLive } from './live.js';
-import { route, start, render } from './router.js';
+import { lazy, route, start, render } from './router.js';
 import { signOut, token } from './session.js';
 import { signInView } from './signin.js';
-import { tokensView } from './tokens.js';
 
 const nav = document.getElementById('nav');
 const signout = document.getElementById('signout');
@@ -46,10 +46,13 @@ onUnauthorized(() => {
   showSignIn();
 });
 
+const later = [
+  ['/flags/:key', lazy(() => import('./flag_page.js').then((m) => m.flagPageView))],
+  ['/history', lazy(() => import('./history.js').then((m) => m.historyView))],
+  ['/tokens', lazy(() => import('./tokens.js').then((m) => m.tokensView))],
+];
 route('/flags', flagListView);
-route('/flags/:key', flagPageView);
-route('/history', historyView);
-route('/tokens', tokensView);
+for (const [pattern, view] of later) route(pattern, view);
 
 if (token()) {
   signedIn(true);
@@ -58,3 +61,6 @@ if (token()) {
   showSignIn();
 }
 start(() => !!token());
+// The other views' modules, fetched once the first page is on screen.
+const idle = window.requestIdleCallback || ((fn) => setTimeout(fn, 200));
+idle(() => later.forEach(([, view]) => view.warm()), { timeout: 3000 });

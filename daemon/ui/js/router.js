@@ -1,5 +1,7 @@
 // router.js - hash routes (#/flags, #/flags/KEY, #/history, #/tokens), so
 // the daemon serves one page and a reload keeps the place.
+import { failure, loading, mount } from './dom.js';
+
 const routes = [];
 
 // route('/flags/:key', view): view(main, params) renders into main and may
@@ -11,6 +13,35 @@ export function route(pattern, view) {
     return '([^/]+)';
   })}$`);
   routes.push({ re, names, view });
+}
+
+// lazy(load): a view whose module is loaded (load() returns a promise of
+// the view, from a dynamic import) when it is first shown, or earlier by
+// view.warm(), so that the first page waits only for its own modules. Shows "Loading…" meanwhile
+// and a retry on a failed load; nothing when the route changed before the
+// module came.
+export function lazy(load) {
+  let loaded = null;
+  const get = () => {
+    if (!loaded) loaded = load().catch((e) => { loaded = null; throw e; });
+    return loaded;
+  };
+  const view = (main, params) => {
+    let gone = false;
+    let done = null;
+    mount(main, loading());
+    get().then((real) => {
+      if (!gone) done = real(main, params) || null;
+    }, (e) => {
+      if (!gone) mount(main, failure(e, render));
+    });
+    return () => {
+      gone = true;
+      if (done) done();
+    };
+  };
+  view.warm = () => get().catch(() => {});
+  return view;
 }
 
 let cleanup = null;
