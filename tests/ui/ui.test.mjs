@@ -343,6 +343,24 @@ describe('the web UI', () => {
     await close(page);
   });
 
+  test('a change made while the page connects to the stream is not missed', async () => {
+    await createFlag('ui-gap', { enabled: false, strategies: [] }, 'Changed in the gap');
+    const page = await newPage();
+    // The stream is held back; the change lands after the list was read
+    // and before the stream starts, so no event will ever carry it.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route('**/api/v1/stream', async (route) => { await held; await route.continue(); });
+    await signIn(page);
+    const sw = row(page, 'ui-gap').getByRole('switch', { name: 'ui-gap in production' });
+    await sw.waitFor();
+    assert.equal(await sw.getAttribute('aria-checked'), 'false');
+    await adminOk('POST', '/api/v1/admin/flags/ui-gap/environments/production/on');
+    release();
+    await page.waitForFunction(() => document.querySelector('li[data-key="ui-gap"] [role=switch][aria-label="ui-gap in production"]')?.getAttribute('aria-checked') === 'true', null, { timeout: 5000 });
+    await close(page);
+  });
+
   test('the playground shows the decision, the variant and why', async () => {
     await createFlag('ui-try', {
       enabled: true,

@@ -151,15 +151,24 @@ export function flagPageView(main, { key }) {
   mount(main, loading('Loading the flag…'));
   load();
   return onChange(async (ev) => {
-    if (!page.flag || !(ev.reset || (ev.flags || []).includes(key)) || ev.revision <= page.flag.revision) return;
+    if (!page.flag) return;
+    let fresh = null;
+    if (ev.catchUp) {
+      // The stream connected: this flag may have changed since it was read.
+      try { fresh = await admin.flag(key); } catch { return; }
+      if (fresh.revision <= page.flag.revision) return;
+    } else if (!(ev.reset || (ev.flags || []).includes(key)) || ev.revision <= page.flag.revision) {
+      return;
+    }
+    const revision = fresh ? fresh.revision : ev.revision;
     if (editor?.dirty()) {
-      showBanner('warn', `Someone else changed ${key} (revision ${ev.revision}) while you were editing.`,
+      showBanner('warn', `Someone else changed ${key} (revision ${revision}) while you were editing.`,
         `Your edits are based on revision ${page.base}: saving them will be refused with a conflict until you load the latest or choose to save over it.`,
         [h('button', { type: 'button', onclick: () => page.reload() }, 'Load the latest')]);
       return;
     }
     try {
-      const flag = await admin.flag(key);
+      const flag = fresh || await admin.flag(key);
       page.flag = flag;
       page.base = flag.revision;
       draw();

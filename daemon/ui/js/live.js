@@ -4,6 +4,13 @@
 // reconnects with Last-Event-ID after a drop (the daemon then sends what
 // was missed, or "reset": true). Views subscribe with onChange(fn):
 // fn({revision, flags: [keys], reset}).
+//
+// The stream starts at the revision its first comment names (": connected
+// at revision N"), and what a view read before that may be older (the
+// first page's requests start before the stream connects). So the first
+// connection also tells every view that revision: fn({revision: N, flags:
+// [], catchUp: true}); a view whose data is older reloads. Reconnects
+// resume from the last id, so they need no catch-up.
 import { token } from './session.js';
 
 const subscribers = new Set();
@@ -37,6 +44,12 @@ function parseBlock(block) {
   let id = null;
   const data = [];
   for (const line of block.split('\n')) {
+    const hello = /^: connected at revision (\d+)/.exec(line);
+    if (hello && lastId === null) {
+      lastId = hello[1];
+      const ev = { revision: Number(hello[1]), flags: [], catchUp: true };
+      subscribers.forEach((fn) => fn(ev));
+    }
     if (line.startsWith(':') || line === '') continue;
     const i = line.indexOf(':');
     const name = i < 0 ? line : line.slice(0, i);
