@@ -158,33 +158,26 @@ void vx_admin_flags(vx_req *req, char *const *arg) {
   if (strcmp(req->info->request_method, "GET") == 0) {
     char q[16];
     const char *archived = vx_req_query(req, "archived", q, sizeof q);
-    int want; /* 0 live, 1 archived, 2 any */
+    vx_archived_filter want;
     if (archived == NULL || strcmp(archived, "false") == 0)
-      want = 0;
+      want = VX_LIST_LIVE;
     else if (strcmp(archived, "true") == 0)
-      want = 1;
+      want = VX_LIST_ARCHIVED;
     else if (strcmp(archived, "any") == 0)
-      want = 2;
+      want = VX_LIST_ANY;
     else {
       vx_admin_error(req, 400, "VALIDATION_FAILED", "archived",
                      "archived must be false, true or any");
       return;
     }
-    uint64_t revision = vx_service_revision(req->svc);
-    json_t *all = vx_service_list_flags(req->svc);
-    json_t *list = json_array();
-    size_t i;
-    json_t *f;
-    json_array_foreach(all, i, f) {
-      bool a = json_is_true(json_object_get(f, "archived"));
-      if (want == 2 || a == (want == 1))
-        json_array_append(list, f);
+    char *text;
+    size_t len;
+    if (vx_service_list_flags_json(req->svc, want, &text, &len) != 0) {
+      vx_admin_error(req, 500, "INTERNAL", "", "out of memory");
+      return;
     }
-    json_decref(all);
-    vx_send_json(req, 200,
-                 json_pack("{s:o, s:I}", "flags", list, "revision",
-                           (json_int_t)revision),
-                 NULL);
+    vx_send_raw(req, 200, "application/json", text, len, NULL);
+    free(text);
     return;
   }
   json_t *body = vx_req_json(req, false);

@@ -441,13 +441,6 @@ json_t *vx_sorted_values(const json_t *obj, json_t *(*copy)(const json_t *)) {
   return list;
 }
 
-json_t *vx_service_list_flags(vx_service *svc) {
-  pthread_mutex_lock(&svc->lock);
-  json_t *list = vx_sorted_values(svc->flags, vx_flag_parse);
-  pthread_mutex_unlock(&svc->lock);
-  return list;
-}
-
 json_t *vx_service_get_flag(vx_service *svc, const char *key) {
   pthread_mutex_lock(&svc->lock);
   json_t *c = vx_service_flag_locked(svc, key);

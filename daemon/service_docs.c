@@ -7,6 +7,8 @@
  * 5 MB. A document is parsed when a write or an admin read needs it; the
  * evaluation path never does (it reads compiled snapshots).
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "service_internal.h"
@@ -97,4 +99,67 @@ int vx_service_keep_flag_locked(vx_service *svc, const json_t *flag) {
       return VX_ENOMEM;
   }
   return 0;
+}
+
+/* Archived flags are in no environment's table (vx_service_keep_flag_
+ * locked), live ones in all of them: the default environment's table
+ * tells, without parsing the document. */
+static bool is_archived_locked(vx_service *svc, const char *key,
+                               const json_t *text) {
+  const json_t *table =
+      json_object_get(svc->st.envs, svc->cfg.default_environment);
+  if (table != NULL)
+    return json_object_get(table, key) == NULL;
+  json_t *doc = vx_flag_parse(text);
+  bool archived = json_is_true(json_object_get(doc, "archived"));
+  json_decref(doc);
+  return archived;
+}
+
+static int cmp_key(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int vx_service_list_flags_json(vx_service *svc, vx_archived_filter which,
+                               char **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  pthread_mutex_lock(&svc->lock);
+  size_t n = json_object_size(svc->flags), k = 0, bytes = 64;
+  const char **keys = malloc((n ? n : 1) * sizeof *keys);
+  int rc = keys != NULL ? 0 : VX_ENOMEM;
+  const char *key;
+  json_t *text;
+  json_object_foreach(svc->flags, key, text) {
+    if (rc != 0)
+      break;
+    if (which != VX_LIST_ANY &&
+        is_archived_locked(svc, key, text) != (which == VX_LIST_ARCHIVED))
+      continue;
+    keys[k++] = key;
+    bytes += json_string_length(text) + 1;
+  }
+  char *buf = rc == 0 ? malloc(bytes) : NULL;
+  if (buf == NULL)
+    rc = VX_ENOMEM;
+  if (rc == 0) {
+    qsort(keys, k, sizeof *keys, cmp_key);
+    size_t o = 0;
+    memcpy(buf, "{\"flags\":[", 10);
+    o = 10;
+    for (size_t i = 0; i < k; i++) {
+      const json_t *t = json_object_get(svc->flags, keys[i]);
+      if (i > 0)
+        buf[o++] = ',';
+      memcpy(buf + o, json_string_value(t), json_string_length(t));
+      o += json_string_length(t);
+    }
+    o += (size_t)snprintf(buf + o, bytes - o, "],\"revision\":%" PRIu64 "}",
+                          svc->st.revision);
+    *out = buf;
+    *len = o;
+  }
+  pthread_mutex_unlock(&svc->lock);
+  free(keys);
+  return rc;
 }

@@ -209,6 +209,19 @@ static void test_archive_and_restore(void) {
   CU_ASSERT_EQUAL(json_array_size(json_object_get(any, "flags")),
                   json_array_size(json_object_get(live, "flags")) +
                       json_array_size(json_object_get(arch, "flags")));
+  /* In key order, each as GET flags/{key} gives it, with the revision. */
+  const char *prev = "";
+  json_array_foreach(json_object_get(any, "flags"), i, x) {
+    const char *key = adm_str(x, "key");
+    CU_ASSERT_TRUE(strcmp(prev, key) < 0);
+    prev = key;
+    char path[512];
+    snprintf(path, sizeof path, FLAGS "/%s", key);
+    json_t *one = adm("GET", path, NULL, 200);
+    CU_ASSERT_TRUE(json_equal(one, x));
+    json_decref(one);
+  }
+  CU_ASSERT_TRUE(json_is_integer(adm_at(any, "revision")));
   json_decref(live);
   json_decref(arch);
   json_decref(any);
