@@ -14,6 +14,8 @@ FLAGS=${FLAGS:-100 1000}
 if [ ! -d "$root/tests/ui/node_modules/playwright-core" ]; then
   (cd "$root/tests/ui" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The import of 10,000 flags is larger than the default body limit.
+export VEXIL_BODY_LIMIT=67108864
 . "$root/tests/support/daemon.sh"
 for n in $FLAGS; do
   vx_daemon_start ui-bench "$build/daemon/vexild" --plugin-dir "$build/plugins"
