@@ -15,9 +15,10 @@
  *
  * The decision (enabled, variant, reason, strategy) is made exactly as the
  * native evaluation API makes it, by vx_evaluate on the current snapshot;
- * the explanation around it re-checks each constraint of the flag's
- * stored definition (compiled here, on the request's thread) against the
- * same context. A strategy's "result" is "on" (it decided), "off" (its
+ * the explanation around it re-checks each constraint of the definition
+ * that snapshot compiled (and the segments it used), compiled here again
+ * on the request's thread, against the same context: both come from one
+ * snapshot, whatever writes land meanwhile. A strategy's "result" is "on" (it decided), "off" (its
  * constraints held but its plugin said no), "constraints" (a constraint
  * or segment did not hold; the failing ones have "holds": false), or
  * "not_reached" (an earlier strategy decided). Admin token only: it shows
@@ -30,6 +31,7 @@
 #include "decision_json.h"
 #include "engine.h"
 #include "http_admin_internal.h"
+#include "state.h"
 
 /* An id as text: segment ids are strings ("1"), and strategies may refer
  * to them by string or by number. */
@@ -240,12 +242,34 @@ void vx_admin_explain(vx_req *req, char *const *arg) {
     json_decref(body);
     return;
   }
-  json_t *segs = vx_service_list_segments(req->svc);
   vx_engine *engine = vx_service_engine(req->svc);
   const vx_snapshot *snap = vx_engine_acquire(engine);
   const vx_env *env = snap != NULL ? vx_snapshot_env(snap, arg[1]) : NULL;
   vx_decision d;
   vx_evaluate(env, arg[0], strlen(arg[0]), &cj.ctx, &d);
+  /* The report reads the definition the decision was compiled from (the
+   * snapshot keeps it), and the segments that compile used, so that a
+   * write landing meanwhile cannot make them disagree. A flag not in the
+   * snapshot (archived) is reported from its stored state. */
+  const vx_flag *compiled =
+      env != NULL ? vx_env_find(env, arg[0], strlen(arg[0])) : NULL;
+  json_t *source =
+      compiled != NULL && compiled->source != NULL
+          ? vx_state_feature(compiled->source, arg[1], err, sizeof err)
+          : NULL;
+  json_t *segs;
+  if (source != NULL) {
+    state = source;
+    segs = json_array();
+    const char *id;
+    json_t *seg;
+    json_object_foreach(compiled->segments, id, seg) {
+      if (json_is_object(seg))
+        json_array_append(segs, seg);
+    }
+  } else {
+    segs = vx_service_list_segments(req->svc);
+  }
   json_t *answer = vx_decision_json(arg[0], &d);
   json_t *strategies = json_object_get(state, "strategies");
   json_t *reports = json_array();
@@ -268,6 +292,7 @@ void vx_admin_explain(vx_req *req, char *const *arg) {
   json_object_set_new(answer, "dependencies", deps);
   vx_send_json(req, 200, answer, NULL);
   json_decref(segs);
+  json_decref(source);
   json_decref(flag);
   vx_context_json_dispose(&cj);
   json_decref(body);
