@@ -4,6 +4,7 @@
  * message naming the file, the field and both values, and goes on with the
  * others.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,9 +336,127 @@ static void test_warning_refuses_strict_compile_and_passes_lenient(void) {
   vx_plugin_host_free(host);
 }
 
+/* Copies a file (a plugin) to dst. */
+static void copy_file(const char *src, const char *dst) {
+  FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+  char buf[8192];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+    fwrite(buf, 1, n, out);
+  fclose(in);
+  fclose(out);
+}
+
+/* With a cache folder, what dlopen maps is a copy named by the file's
+ * SHA-256, not the file; the copy goes with the plugin. */
+static void test_cache_folder_maps_a_content_addressed_copy(void) {
+  char dir[] = "/tmp/vexil-cache-XXXXXX";
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  char cache[300], stale[340], good[512];
+  snprintf(cache, sizeof cache, "%s/cache", dir);
+  snprintf(good, sizeof good, "%s/good.so", getenv("VX_FIXTURE_DIR"));
+  vx_plugin_host *host = vx_plugin_host_new();
+  char err[512] = "";
+  CU_ASSERT_EQUAL_FATAL(
+      vx_plugin_host_set_cache_dir(host, cache, err, sizeof err), 0);
+  CU_ASSERT_STRING_EQUAL(vx_plugin_host_cache_dir(host), cache);
+  /* A copy left by a crash is removed when the folder is set again. */
+  snprintf(stale, sizeof stale, "%s/stale.so", cache);
+  copy_file(good, stale);
+  CU_ASSERT_EQUAL(vx_plugin_host_set_cache_dir(host, cache, err, sizeof err),
+                  0);
+  CU_ASSERT_NOT_EQUAL(access(stale, F_OK), 0);
+  char hex[65];
+  CU_ASSERT_EQUAL_FATAL(vx_plugin_file_sha256(good, hex, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(strlen(hex), 64);
+  vx_plugin *p = NULL;
+  CU_ASSERT_EQUAL_FATAL(vx_plugin_open(host, good, &p, err, sizeof err), 0);
+  CU_ASSERT_STRING_EQUAL(p->origin, good);
+  CU_ASSERT_STRING_EQUAL(p->sha256, hex);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p->copy);
+  CU_ASSERT_PTR_NOT_NULL(strstr(p->copy, hex));
+  CU_ASSERT_EQUAL(strncmp(p->copy, cache, strlen(cache)), 0);
+  CU_ASSERT_EQUAL(access(p->copy, R_OK), 0);
+  char copy[PATH_MAX];
+  snprintf(copy, sizeof copy, "%s", p->copy);
+  CU_ASSERT_EQUAL_FATAL(vx_plugin_host_add(host, p, err, sizeof err), 0);
+  CU_ASSERT_PTR_EQUAL(vx_plugin_host_find_origin(host, good), p);
+  CU_ASSERT_PTR_NULL(vx_plugin_host_find_origin(host, "/elsewhere.so"));
+  vx_plugin_host_free(host);
+  /* Unloaded with its last reference: the copy is gone (kept mapped, and
+   * so kept, when dlclose is skipped for the sanitizers). */
+  const char *keep = getenv("VEXIL_NO_DLCLOSE");
+  if (keep == NULL || strcmp(keep, "1") != 0)
+    CU_ASSERT_NOT_EQUAL(access(copy, F_OK), 0);
+  unlink(copy);
+  rmdir(cache);
+  rmdir(dir);
+}
+
+/* A cache "folder" that is a file is refused with a message; plugins then
+ * load from their own files. */
+static void test_cache_folder_that_is_a_file_is_refused(void) {
+  char dir[] = "/tmp/vexil-cache-XXXXXX";
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  char file[300];
+  snprintf(file, sizeof file, "%s/not-a-folder", dir);
+  FILE *f = fopen(file, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fclose(f);
+  vx_plugin_host *host = vx_plugin_host_new();
+  char err[512] = "";
+  CU_ASSERT_EQUAL(vx_plugin_host_set_cache_dir(host, file, err, sizeof err),
+                  VX_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "not-a-folder"));
+  CU_ASSERT_PTR_NULL(vx_plugin_host_cache_dir(host));
+  char good[512];
+  snprintf(good, sizeof good, "%s/good.so", getenv("VX_FIXTURE_DIR"));
+  vx_plugin *p = NULL;
+  CU_ASSERT_EQUAL_FATAL(vx_plugin_open(host, good, &p, err, sizeof err), 0);
+  CU_ASSERT_PTR_NULL(p->copy);
+  vx_plugin_unref(p);
+  vx_plugin_host_free(host);
+  unlink(file);
+  rmdir(dir);
+}
+
+/* Replacing hands the old plugin back to the caller and registers the new
+ * one under the same name; an unknown name changes nothing. */
+static void test_replace_swaps_the_plugin_of_that_name(void) {
+  vx_plugin_host *host = vx_plugin_host_new();
+  char good[512], err[512] = "";
+  snprintf(good, sizeof good, "%s/good.so", getenv("VX_FIXTURE_DIR"));
+  CU_ASSERT_EQUAL_FATAL(vx_plugin_host_load_file(host, good, err, sizeof err),
+                        0);
+  vx_plugin *old = vx_plugin_host_find(host, "fixtureGood");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(old);
+  /* The same file opened again: allowed, since it is the same origin. */
+  vx_plugin *next = NULL;
+  CU_ASSERT_EQUAL_FATAL(vx_plugin_open(host, good, &next, err, sizeof err), 0);
+  CU_ASSERT_PTR_EQUAL(vx_plugin_host_replace(host, next), old);
+  CU_ASSERT_PTR_EQUAL(vx_plugin_host_find(host, "fixtureGood"), next);
+  CU_ASSERT_EQUAL(vx_plugin_host_count(host), 1);
+  vx_plugin_unref(old);
+  /* A name that is not registered: NULL, and the caller keeps next. */
+  vx_plugin_host *other = vx_plugin_host_new();
+  vx_plugin *stray = NULL;
+  CU_ASSERT_EQUAL_FATAL(vx_plugin_open(other, good, &stray, err, sizeof err),
+                        0);
+  CU_ASSERT_PTR_NULL(vx_plugin_host_replace(other, stray));
+  CU_ASSERT_EQUAL(vx_plugin_host_count(other), 0);
+  vx_plugin_unref(stray);
+  vx_plugin_host_free(other);
+  vx_plugin_host_free(host);
+}
+
 int main(void) {
   static const vx_test tests[] = {
       VX_TEST(test_builtin_strategies_are_all_loaded_by_name),
+      VX_TEST(test_cache_folder_maps_a_content_addressed_copy),
+      VX_TEST(test_cache_folder_that_is_a_file_is_refused),
+      VX_TEST(test_replace_swaps_the_plugin_of_that_name),
       VX_TEST(test_wrong_magic_is_refused_with_both_values),
       VX_TEST(test_other_abi_major_is_refused_with_both_values),
       VX_TEST(test_newer_abi_minor_is_refused),
