@@ -58,7 +58,9 @@
  *   POST   segments                  SEGMENT (no "id": the next number)
  *                                    -> 201 SEGMENT; 409 ALREADY_EXISTS
  *   GET    segments/{id}             SEGMENT
- *   PUT    segments/{id}             SEGMENT -> 200 (201 when created)
+ *   PUT    segments/{id}             SEGMENT -> 200 (201 when created);
+ *                                    409 CONFLICT on a stale base revision
+ *                                    (If-Match, ?revision=, "revision")
  *   DELETE segments/{id}             -> {"id", "deleted": true}; 409
  *                                    SEGMENT_IN_USE while a flag uses it
  *   GET    tokens                    {"tokens": [TOKEN]} (never a secret)

@@ -18,10 +18,10 @@
  * the explanation around it re-checks each constraint of the definition
  * that snapshot compiled (and the segments it used), compiled here again
  * on the request's thread, against the same context: both come from one
- * snapshot, whatever writes land meanwhile. A strategy's "result" is "on" (it decided), "off" (its
- * constraints held but its plugin said no), "constraints" (a constraint
- * or segment did not hold; the failing ones have "holds": false), or
- * "not_reached" (an earlier strategy decided). Admin token only: it shows
+ * snapshot, whatever writes land meanwhile. A strategy's "result" is "on" (it
+ * decided), "off" (its constraints held but its plugin said no), "constraints"
+ * (a constraint or segment did not hold; the failing ones have "holds": false),
+ * or "not_reached" (an earlier strategy decided). Admin token only: it shows
  * the flag's targeting. The evaluation hot path is not touched.
  */
 #include <stdio.h>

@@ -113,8 +113,8 @@ static void send_segment(vx_req *req, int status, json_t *seg) {
   vx_send_json(req, status, seg, status == 201 ? headers : NULL);
 }
 
-static const char *const segment_fields[] = {"id", "name", "description",
-                                             "constraints", NULL};
+static const char *const segment_fields[] = {
+    "id", "name", "description", "constraints", "revision", NULL};
 
 void vx_admin_segments(vx_req *req, char *const *arg) {
   (void)arg;
@@ -134,7 +134,7 @@ void vx_admin_segments(vx_req *req, char *const *arg) {
   }
   json_t *saved = NULL;
   vx_werr err = {0};
-  if (vx_service_put_segment(req->svc, &req->who, body, true, &saved, NULL,
+  if (vx_service_put_segment(req->svc, &req->who, body, true, -1, &saved, NULL,
                              &err) == 0)
     send_segment(req, 201, saved);
   else
@@ -156,8 +156,11 @@ void vx_admin_segment(vx_req *req, char *const *arg) {
     return;
   }
   vx_werr err = {0};
+  int64_t base;
   if (strcmp(method, "DELETE") == 0) {
-    if (vx_service_delete_segment(req->svc, &req->who, id, &err) == 0)
+    if (!vx_admin_base_revision(req, NULL, &base))
+      return;
+    if (vx_service_delete_segment(req->svc, &req->who, id, base, &err) == 0)
       vx_send_json(req, 200, json_pack("{s:s, s:b}", "id", id, "deleted", 1),
                    NULL);
     else
@@ -169,7 +172,8 @@ void vx_admin_segment(vx_req *req, char *const *arg) {
     return;
   char given[64];
   const json_t *idv = json_object_get(body, "id");
-  if (!vx_admin_check_fields(req, body, segment_fields)) {
+  if (!vx_admin_check_fields(req, body, segment_fields) ||
+      !vx_admin_base_revision(req, body, &base)) {
     /* sent */
   } else if (idv != NULL && (!segment_id(idv, given, sizeof given) ||
                              strcmp(given, id) != 0)) {
@@ -179,7 +183,7 @@ void vx_admin_segment(vx_req *req, char *const *arg) {
     json_object_set_new(body, "id", json_string(id));
     json_t *saved = NULL;
     bool created = false;
-    if (vx_service_put_segment(req->svc, &req->who, body, false, &saved,
+    if (vx_service_put_segment(req->svc, &req->who, body, false, base, &saved,
                                &created, &err) == 0)
       send_segment(req, created ? 201 : 200, saved);
     else

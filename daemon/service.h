@@ -139,13 +139,19 @@ int vx_service_revert(vx_service *svc, const vx_principal *actor, int64_t id,
 
 /* Creates or replaces a segment. Without an "id" the segment gets the
  * next free number. create_only refuses an existing id (409
- * ALREADY_EXISTS). *created (may be NULL) says whether it is new. */
+ * ALREADY_EXISTS). *created (may be NULL) says whether it is new. The
+ * saved segment's "revision" is the revision of the write. if_revision
+ * >= 0: the revision the write was based on; 409 CONFLICT when the
+ * segment changed after it (as for flags). */
 int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
-                           const json_t *doc, bool create_only, json_t **saved,
-                           bool *created, vx_werr *err);
-/* Refused (409) while a flag uses the segment. */
+                           const json_t *doc, bool create_only,
+                           int64_t if_revision, json_t **saved, bool *created,
+                           vx_werr *err);
+/* Refused (409 SEGMENT_IN_USE) while a flag uses the segment, and (409
+ * CONFLICT) when if_revision >= 0 and it changed after that revision. */
 int vx_service_delete_segment(vx_service *svc, const vx_principal *actor,
-                              const char *id, vx_werr *err);
+                              const char *id, int64_t if_revision,
+                              vx_werr *err);
 
 int vx_service_put_environment(vx_service *svc, const vx_principal *actor,
                                const char *name, vx_werr *err);

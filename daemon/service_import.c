@@ -97,8 +97,11 @@ static int apply(vx_service *svc, const vx_principal *actor, const char *action,
   json_object_foreach(im->segments, k, v) {
     int64_t id;
     const json_t *before = json_object_get(svc->segments, k);
+    /* Unchanged but for its revision: kept as it is, revision included. */
+    json_object_set(v, "revision", json_object_get(before, "revision"));
     if (before != NULL && json_equal(before, v))
       continue;
+    json_object_set_new(v, "revision", json_integer((json_int_t)revision));
     rc = vx_store_put_segment(svc->store, v);
     if (rc == 0)
       rc = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),

@@ -137,9 +137,22 @@ static long long next_segment_id(vx_service *svc) {
   return max + 1;
 }
 
+/* 409 CONFLICT when segment seg (may be NULL) changed after
+ * if_revision (>= 0). */
+static int segment_conflict(const json_t *seg, const char *id,
+                            int64_t if_revision, vx_werr *err) {
+  int64_t at = json_integer_value(json_object_get(seg, "revision"));
+  if (seg == NULL || if_revision < 0 || at <= if_revision)
+    return 0;
+  return vx_werr_set(err, VX_ECONFLICT, 409, "CONFLICT", "revision",
+                     "segment %s changed at revision %lld, after revision %lld",
+                     id, (long long)at, (long long)if_revision);
+}
+
 int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
-                           const json_t *doc, bool create_only, json_t **saved,
-                           bool *created, vx_werr *err) {
+                           const json_t *doc, bool create_only,
+                           int64_t if_revision, json_t **saved, bool *created,
+                           vx_werr *err) {
   if (saved != NULL)
     *saved = NULL;
   if (created != NULL)
@@ -200,9 +213,10 @@ int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
   if (before != NULL && create_only)
     rc = vx_werr_set(err, VX_EEXIST, 409, "ALREADY_EXISTS", "id",
                      "segment %s already exists: PUT segments/%s", id, id);
-  else
+  else if ((rc = segment_conflict(before, id, if_revision, err)) == 0)
     rc = vx_begin_locked(svc, &revision, err);
   if (rc == 0) {
+    json_object_set_new(seg, "revision", json_integer((json_int_t)revision));
     if (created != NULL)
       *created = before == NULL;
     rc = vx_store_put_segment(svc->store, seg);
@@ -239,7 +253,8 @@ int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
 }
 
 int vx_service_delete_segment(vx_service *svc, const vx_principal *actor,
-                              const char *id, vx_werr *err) {
+                              const char *id, int64_t if_revision,
+                              vx_werr *err) {
   pthread_mutex_lock(&svc->lock);
   int rc = 0;
   json_t *before = json_object_get(svc->segments, id);
@@ -252,7 +267,7 @@ int vx_service_delete_segment(vx_service *svc, const vx_principal *actor,
                      "segment %s is used by %zu flag(s), e.g. %s", id,
                      json_array_size(users),
                      json_string_value(json_array_get(users, 0)));
-  } else {
+  } else if ((rc = segment_conflict(before, id, if_revision, err)) == 0) {
     uint64_t revision;
     int64_t audit_id;
     rc = vx_begin_locked(svc, &revision, err);

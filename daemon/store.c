@@ -52,10 +52,10 @@ static const char *const sql_text[Q_COUNT] = {
                     "VALUES (?1, ?2, ?3)",
     [Q_FLAG_DELETE] = "DELETE FROM flags WHERE key = ?1",
     [Q_SEGMENT_PUT] =
-        "INSERT INTO segments (id, name, description, constraints) "
-        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET "
+        "INSERT INTO segments (id, name, description, constraints, revision) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET "
         "name = excluded.name, description = excluded.description, "
-        "constraints = excluded.constraints",
+        "constraints = excluded.constraints, revision = excluded.revision",
     [Q_SEGMENT_DELETE] = "DELETE FROM segments WHERE id = ?1",
     /* WHERE true: an upsert on INSERT ... SELECT needs it to parse. */
     [Q_ENV_PUT] = "INSERT INTO environments (name, position, created_at) "
@@ -79,7 +79,7 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_LOAD_STATES] = "SELECT s.flag, s.environment, s.state "
                       "FROM flag_states AS s JOIN environments AS e "
                       "ON e.name = s.environment ORDER BY s.flag, e.position",
-    [Q_LOAD_SEGMENTS] = "SELECT id, name, description, constraints "
+    [Q_LOAD_SEGMENTS] = "SELECT id, name, description, constraints, revision "
                         "FROM segments ORDER BY id",
     [Q_LOAD_ENVS] = "SELECT name FROM environments ORDER BY position",
     [Q_LOAD_TOKENS] = "SELECT id, name, role, environment, hash, created_at, "

@@ -13,7 +13,7 @@
  *   flag      {"key", "description", "type", "archived", "created_at",
  *              "updated_at", "revision", "environments": {ENV: state}}
  *   state     {"enabled", "strategies", "variants", "dependencies"}
- *   segment   {"id", "name", "description", "constraints"}
+ *   segment   {"id", "name", "description", "constraints", "revision"}
  *   token     {"id", "name", "role": "admin"|"client", "environment"|null,
  *              "created_at", "revoked_at"|null, "hash" (hex SHA-256)}
  *   audit     {"id", "revision", "time", "actor", "action", "flag"|null,

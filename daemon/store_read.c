@@ -121,8 +121,10 @@ static int load_segments(vx_store *st, json_t *segments) {
     json_t *constraints, *seg = NULL;
     rc = col_json(st, s, 3, id, &constraints);
     if (rc == 0)
-      seg = json_pack("{s:s, s:s, s:s, s:O}", "id", id, "name", col_str(s, 1),
-                      "description", col_str(s, 2), "constraints", constraints);
+      seg = json_pack("{s:s, s:s, s:s, s:O, s:I}", "id", id, "name",
+                      col_str(s, 1), "description", col_str(s, 2),
+                      "constraints", constraints, "revision",
+                      (json_int_t)sqlite3_column_int64(s, 4));
     json_decref(constraints);
     if (rc == 0 && (seg == NULL || json_object_set_new(segments, id, seg)))
       rc = bad_row(st, "segment", id);

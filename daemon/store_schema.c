@@ -85,6 +85,10 @@ static const char *const migrations[] = {
     "CREATE INDEX audit_flag ON audit (flag, id);"
 
     "PRAGMA application_id = 1448626508;", /* VX_STORE_APPLICATION_ID */
+
+    /* 2: segments carry the revision of their last change, so that a
+     * write can say which one it was based on (409 when stale). */
+    "ALTER TABLE segments ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -208,7 +208,9 @@ int vx_store_put_segment(vx_store *st, const json_t *segment) {
         st, s,
         vx_store_bind_str(s, 1, id) | vx_store_bind_str(s, 2, name) |
             vx_store_bind_str(s, 3, description) |
-            vx_store_bind_str(s, 4, constraints != NULL ? constraints : "[]"),
+            vx_store_bind_str(s, 4, constraints != NULL ? constraints : "[]") |
+            sqlite3_bind_int64(
+                s, 5, json_integer_value(json_object_get(segment, "revision"))),
         "put segment");
   if (rc == 0)
     rc = vx_store_run(st, s, "put segment");

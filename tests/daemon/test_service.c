@@ -263,7 +263,7 @@ static void test_segments_apply_and_cannot_be_deleted_while_used(void) {
                   "\"constraints\": [{\"contextName\": \"country\", "
                   "\"operator\": \"IN\", \"values\": [\"NO\", \"SE\"]}]}");
   CU_ASSERT_EQUAL(
-      vx_service_put_segment(svc, &alice, seg, false, NULL, NULL, &err), 0);
+      vx_service_put_segment(svc, &alice, seg, false, -1, NULL, NULL, &err), 0);
   json_decref(seg);
   CU_ASSERT_EQUAL(put("{\"key\": \"nordic-only\", \"environments\": "
                       "{\"production\": {\"enabled\": true, \"strategies\": "
@@ -278,13 +278,13 @@ static void test_segments_apply_and_cannot_be_deleted_while_used(void) {
           "[{\"contextName\": \"country\", \"operator\": \"IN\", "
           "\"values\": [\"SE\"]}]}");
   CU_ASSERT_EQUAL(
-      vx_service_put_segment(svc, &alice, seg, false, NULL, NULL, &err), 0);
+      vx_service_put_segment(svc, &alice, seg, false, -1, NULL, NULL, &err), 0);
   json_decref(seg);
   CU_ASSERT_STRING_EQUAL(last_keys, "[\"nordic-only\"]");
   CU_ASSERT_FALSE(enabled_for("nordic-only", "production",
                               "{\"properties\": {\"country\": \"NO\"}}"));
-  CU_ASSERT_NOT_EQUAL(vx_service_delete_segment(svc, &alice, "nordics", &err),
-                      0);
+  CU_ASSERT_NOT_EQUAL(
+      vx_service_delete_segment(svc, &alice, "nordics", -1, &err), 0);
   CU_ASSERT_STRING_EQUAL(err.code, "SEGMENT_IN_USE");
 }
 

@@ -214,6 +214,31 @@ static void test_open_missing_folder(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
 }
 
+/* A database of schema version 1 (before segments had a revision) is
+ * migrated on open, and keeps its segments, at revision 0. */
+static void test_version_1_database_is_migrated_and_keeps_its_segments(void) {
+  char path[600];
+  db_path(path, sizeof path, "v1.db");
+  vx_store *st = open_ok(path);
+  vx_store_close(st);
+  raw_exec(path, "ALTER TABLE segments DROP COLUMN revision;"
+                 "INSERT INTO segments (id, name, description, constraints) "
+                 "VALUES ('7', 'old', '', '[]');"
+                 "PRAGMA user_version = 1;");
+  st = open_ok(path);
+  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"),
+                  vx_store_schema_version());
+  vx_store_data d;
+  load_ok(st, &d);
+  json_t *seg = json_object_get(d.segments, "7");
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(seg, "name")),
+                         "old");
+  CU_ASSERT_EQUAL(json_integer_value(json_object_get(seg, "revision")), 0);
+  CU_ASSERT_PTR_NOT_NULL(json_object_get(seg, "revision"));
+  vx_store_data_dispose(&d);
+  vx_store_close(st);
+}
+
 static void test_refuses_newer_version(void) {
   char path[600], err[512] = "", sql[64], newer[16], ours[16];
   db_path(path, sizeof path, "newer.db");
@@ -487,10 +512,12 @@ static void test_segment_round_trip(void) {
   char path[600];
   db_path(path, sizeof path, "segment.db");
   vx_store *st = open_ok(path);
-  json_t *one = parse("{\"id\": \"1\", \"name\": \"beta\", \"description\": "
-                      "\"Beta users\", \"constraints\": [{\"contextName\": "
-                      "\"region\", \"operator\": \"IN\", \"values\": "
-                      "[\"eu\"], \"caseInsensitive\": true}]}");
+  json_t *one =
+      parse("{\"id\": \"1\", \"name\": \"beta\", \"description\": "
+            "\"Beta users\", \"constraints\": [{\"contextName\": "
+            "\"region\", \"operator\": \"IN\", \"values\": "
+            "[\"eu\"], \"caseInsensitive\": true}], \"revision\": 7}");
+  /* Without a revision: it is 0 (segments written before migration 2). */
   json_t *two = parse("{\"id\": \"2\", \"name\": \"staff\", "
                       "\"description\": \"\", \"constraints\": []}");
   CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
@@ -504,10 +531,12 @@ static void test_segment_round_trip(void) {
   load_ok(st, &d);
   CU_ASSERT_EQUAL(json_object_size(d.segments), 2);
   assert_same(json_object_get(d.segments, "1"), one);
+  json_object_set_new(two, "revision", json_integer(0));
   assert_same(json_object_get(d.segments, "2"), two);
   vx_store_data_dispose(&d);
 
   json_object_set_new(one, "name", json_string("beta testers"));
+  json_object_set_new(one, "revision", json_integer(8));
   json_array_clear(json_object_get(one, "constraints"));
   CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
   CU_ASSERT_EQUAL(vx_store_put_segment(st, one), 0);
@@ -1035,6 +1064,7 @@ int main(void) {
       VX_TEST(test_open_empty_file),
       VX_TEST(test_open_missing_folder),
       VX_TEST(test_refuses_newer_version),
+      VX_TEST(test_version_1_database_is_migrated_and_keeps_its_segments),
       VX_TEST(test_refuses_garbage_file),
       VX_TEST(test_refuses_foreign_database),
       VX_TEST(test_flag_round_trip),
