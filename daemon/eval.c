@@ -53,23 +53,33 @@ static bool variant_listed(const vx_dependency *dep, const vx_variant *v) {
 
 /* Unleash: a missing parent, or a parent that itself has dependencies (one
  * level only, which also breaks cycles), never satisfies a dependency. */
+static bool dependency_holds(const vx_env *env, const vx_dependency *dep,
+                             const vx_context *ctx, int depth,
+                             vx_decision *pd) {
+  const vx_flag *parent =
+      env != NULL ? vx_env_find(env, dep->feature, dep->feature_len) : NULL;
+  if (parent == NULL || parent->n_deps > 0 || depth > 0) {
+    *pd = (vx_decision){
+        .flag = parent, .reason = VX_REASON_DEFAULT, .strategy = -1};
+    return false;
+  }
+  decide(env, parent, ctx, pd, depth + 1);
+  if (!dep->enabled)
+    return !pd->enabled;
+  return pd->enabled &&
+         (dep->n_variants == 0 || variant_listed(dep, pd->variant));
+}
+
+bool vx_dependency_holds(const vx_env *env, const vx_dependency *dep,
+                         const vx_context *ctx, vx_decision *parent) {
+  return dependency_holds(env, dep, ctx, 0, parent);
+}
+
 static bool dependencies_hold(const vx_env *env, const vx_flag *flag,
                               const vx_context *ctx, int depth) {
   for (size_t i = 0; i < flag->n_deps; i++) {
-    const vx_dependency *dep = &flag->deps[i];
-    const vx_flag *parent = vx_env_find(env, dep->feature, dep->feature_len);
-    if (parent == NULL || parent->n_deps > 0 || depth > 0)
-      return false;
     vx_decision pd;
-    decide(env, parent, ctx, &pd, depth + 1);
-    if (!dep->enabled) {
-      if (pd.enabled)
-        return false;
-      continue;
-    }
-    if (!pd.enabled)
-      return false;
-    if (dep->n_variants > 0 && !variant_listed(dep, pd.variant))
+    if (!dependency_holds(env, &flag->deps[i], ctx, depth, &pd))
       return false;
   }
   return true;

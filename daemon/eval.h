@@ -49,6 +49,13 @@ const char *vx_reason_name(vx_reason r);
 void vx_eval_flag(const vx_env *env, const vx_flag *flag, const vx_context *ctx,
                   vx_decision *out);
 
+/* Whether one dependency of a flag holds for ctx in env, as vx_eval_flag
+ * decides it (a missing parent, or one with dependencies of its own, never
+ * satisfies it). *parent gets the parent's decision (not enabled when the
+ * parent was not decided). */
+bool vx_dependency_holds(const vx_env *env, const vx_dependency *dep,
+                         const vx_context *ctx, vx_decision *parent);
+
 /* Looks key up in env and decides it. Returns 0, or VX_ENOENT with
  * out->reason FLAG_NOT_FOUND (env may be NULL: nothing is found). */
 int vx_evaluate(const vx_env *env, const char *key, size_t len,

@@ -25,6 +25,7 @@
  * the flag's targeting. The evaluation hot path is not touched.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "constraint.h"
@@ -131,7 +132,8 @@ static json_t *strategy_report(const json_t *s, size_t i, const json_t *segs,
                    "constraints", cons);
 }
 
-/* The report of each dependency, with the parent decided in env. */
+/* The report of each dependency, with the parent decided in env: whether
+ * it holds is vx_dependency_holds's answer, the one decisions use. */
 static json_t *dependency_report(const json_t *deps, const vx_env *env,
                                  const vx_context *ctx) {
   json_t *out = json_array();
@@ -141,24 +143,28 @@ static json_t *dependency_report(const json_t *deps, const vx_env *env,
     const char *feature = json_string_value(json_object_get(dep, "feature"));
     if (feature == NULL)
       continue;
-    vx_decision pd;
-    bool found = vx_evaluate(env, feature, strlen(feature), ctx, &pd) == 0;
-    bool want_on = !json_is_false(json_object_get(dep, "enabled"));
     const json_t *variants = json_object_get(dep, "variants");
+    size_t nv = json_array_size(variants);
+    char **names = calloc(nv ? nv : 1, sizeof *names);
+    if (names == NULL)
+      continue;
+    vx_dependency d = {.feature = (char *)feature,
+                       .feature_len = strlen(feature),
+                       .enabled =
+                           !json_is_false(json_object_get(dep, "enabled")),
+                       .variants = names};
+    size_t k;
+    const json_t *v;
+    json_array_foreach(variants, k, v) {
+      if (json_is_string(v))
+        names[d.n_variants++] = (char *)json_string_value(v);
+    }
+    vx_decision pd;
+    bool holds = vx_dependency_holds(env, &d, ctx, &pd);
+    free(names);
     const char *pv = pd.enabled
                          ? (pd.variant != NULL ? pd.variant->name : "disabled")
                          : "disabled";
-    bool holds = found && (want_on ? pd.enabled : !pd.enabled);
-    if (holds && want_on && json_array_size(variants) > 0) {
-      bool listed = false;
-      size_t k;
-      const json_t *v;
-      json_array_foreach(variants, k, v) {
-        listed = listed ||
-                 (json_is_string(v) && strcmp(json_string_value(v), pv) == 0);
-      }
-      holds = listed;
-    }
     json_t *r = json_deep_copy(dep);
     json_object_set_new(r, "parent_enabled", json_boolean(pd.enabled));
     json_object_set_new(r, "parent_variant", json_string(pv));
