@@ -333,15 +333,10 @@ void vx_admin_import(vx_req *req, char *const *arg) {
 
 /* ----------------------------------------------------------- strategies */
 
+/* The kind as evaluation reads it: an unknown one is static. */
 static const char *kind_name(vx_strategy_kind k) {
-  switch (k) {
-  case VX_KIND_TARGETING:
-    return "targeting";
-  case VX_KIND_SPLIT:
-    return "split";
-  default:
-    return "static";
-  }
+  const char *name = vx_strategy_kind_name(k);
+  return name != NULL ? name : "static";
 }
 
 static json_t *plugin_doc(const vx_plugin *p) {

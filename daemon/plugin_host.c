@@ -68,6 +68,18 @@ void vx_plugin_host_free(vx_plugin_host *host) {
   free(host);
 }
 
+const char *vx_strategy_kind_name(vx_strategy_kind k) {
+  switch (k) {
+  case VX_KIND_STATIC:
+    return "static";
+  case VX_KIND_TARGETING:
+    return "targeting";
+  case VX_KIND_SPLIT:
+    return "split";
+  }
+  return NULL;
+}
+
 const char *vx_param_type_name(vx_param_type t) {
   switch (t) {
   case VX_PARAM_STRING:

@@ -152,4 +152,8 @@ const char *vx_plugin_default_dir(void);
 /* "string", "percentage", "list", "number", "boolean". */
 const char *vx_param_type_name(vx_param_type t);
 
+/* "static", "targeting", "split"; NULL for a kind the ABI does not know
+ * (evaluation reads it as static). */
+const char *vx_strategy_kind_name(vx_strategy_kind k);
+
 #endif

@@ -51,15 +51,8 @@ static const char usage[] =
     "  vexil-plugin --version | --help\n";
 
 static const char *kind_name(vx_strategy_kind k) {
-  switch (k) {
-  case VX_KIND_STATIC:
-    return "static";
-  case VX_KIND_TARGETING:
-    return "targeting";
-  case VX_KIND_SPLIT:
-    return "split";
-  }
-  return "unknown";
+  const char *name = vx_strategy_kind_name(k);
+  return name != NULL ? name : "unknown";
 }
 
 /* Loads path into a new host; prints the refusal and returns NULL. */
