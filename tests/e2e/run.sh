@@ -15,19 +15,8 @@ root=$(cd "$here/../.." && pwd)
 vexild=${1:-${VX_VEXILD:-$root/build/daemon/vexild}}
 plugins=${2:-${VX_PLUGIN_DIR:-$root/build/plugins}}
 
-if ! command -v node >/dev/null 2>&1; then
-  echo "e2e: node is not installed; skipped"
-  exit 77
-fi
-if [ ! -x "$vexild" ]; then
-  echo "e2e: no vexild at $vexild (build first, or pass its path)" >&2
-  exit 1
-fi
-if [ ! -d "$here/node_modules/@openfeature/ofrep-provider" ]; then
-  echo "e2e: installing the locked npm packages"
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-fi
-
+. "$root/tests/support/node.sh"
+vx_node_packages e2e "$here" @openfeature/ofrep-provider
 . "$root/tests/support/daemon.sh"
 vx_daemon_start e2e "$vexild" --plugin-dir "$plugins" || exit 1
 

@@ -29,6 +29,10 @@ vx_daemon_start() {
   vx_name=$1
   vexild=$2
   shift 2
+  if [ ! -x "$vexild" ]; then
+    echo "$vx_name: no vexild at $vexild (build first, or pass its path)" >&2
+    return 1
+  fi
   vx_admin_token="$vx_name-admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
   VEXIL_ADMIN_TOKEN=$vx_admin_token "$vexild" --listen 127.0.0.1:0 \
     --data-dir "$vx_tmp/data" --log-level info "$@" 2>"$vx_log" &

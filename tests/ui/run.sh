@@ -23,21 +23,11 @@ shots=${3:-${VX_SHOTS:-$root/build/tests/ui/screenshots}}
 extra=${4:-${VX_EXTRA_PLUGINS:-$root/build/tests/ui}}
 chromium=${VX_CHROMIUM:-/usr/bin/chromium}
 
-if ! command -v node >/dev/null 2>&1; then
-  echo "ui: node is not installed; skipped"
-  exit 77
-fi
+. "$root/tests/support/node.sh"
+vx_node_packages ui "$here" playwright-core
 if [ ! -x "$chromium" ]; then
   echo "ui: no chromium at $chromium (sh .ci/install-deps.sh installs it)" >&2
   exit 1
-fi
-if [ ! -x "$vexild" ]; then
-  echo "ui: no vexild at $vexild (build first, or pass its path)" >&2
-  exit 1
-fi
-if [ ! -d "$here/node_modules/playwright-core" ]; then
-  echo "ui: installing the locked npm packages"
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 mkdir -p "$shots"
 

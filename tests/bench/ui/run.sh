@@ -11,9 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 build=$(cd "${1:-$root/build-bench}" && pwd)
 FLAGS=${FLAGS:-100 1000}
-if [ ! -d "$root/tests/ui/node_modules/playwright-core" ]; then
-  (cd "$root/tests/ui" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+. "$root/tests/support/node.sh"
+vx_node_packages ui-bench "$root/tests/ui" playwright-core
 # The import of 10,000 flags is larger than the default body limit.
 export VEXIL_BODY_LIMIT=67108864
 . "$root/tests/support/daemon.sh"
