@@ -420,21 +420,30 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+const char **vx_sorted_keys(const json_t *obj, size_t *n) {
+  *n = json_object_size(obj);
+  const char **keys = malloc((*n ? *n : 1) * sizeof *keys);
+  if (keys == NULL)
+    return NULL;
+  size_t i = 0;
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)obj, key, v) {
+    keys[i++] = key;
+  }
+  qsort(keys, *n, sizeof *keys, cmp_str);
+  return keys;
+}
+
 json_t *vx_sorted_values(const json_t *obj, json_t *(*copy)(const json_t *)) {
-  size_t n = json_object_size(obj), i = 0;
-  const char **keys = malloc((n ? n : 1) * sizeof *keys);
+  size_t n, i;
+  const char **keys = vx_sorted_keys(obj, &n);
   json_t *list = json_array();
   if (keys == NULL || list == NULL) {
     free(keys);
     json_decref(list);
     return NULL;
   }
-  const char *key;
-  json_t *v;
-  json_object_foreach((json_t *)obj, key, v) {
-    keys[i++] = key;
-  }
-  qsort(keys, n, sizeof *keys, cmp_str);
   for (i = 0; i < n; i++)
     json_array_append_new(list, copy(json_object_get(obj, keys[i])));
   free(keys);

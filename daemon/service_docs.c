@@ -116,34 +116,26 @@ static bool is_archived_locked(vx_service *svc, const char *key,
   return archived;
 }
 
-static int cmp_key(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 int vx_service_list_flags_json(vx_service *svc, vx_archived_filter which,
                                char **out, size_t *len) {
   *out = NULL;
   *len = 0;
   pthread_mutex_lock(&svc->lock);
-  size_t n = json_object_size(svc->flags), k = 0, bytes = 64;
-  const char **keys = malloc((n ? n : 1) * sizeof *keys);
+  size_t n, k = 0, bytes = 64;
+  const char **keys = vx_sorted_keys(svc->flags, &n);
   int rc = keys != NULL ? 0 : VX_ENOMEM;
-  const char *key;
-  json_t *text;
-  json_object_foreach(svc->flags, key, text) {
-    if (rc != 0)
-      break;
+  for (size_t i = 0; rc == 0 && i < n; i++) { /* the listed ones, in order */
+    const json_t *text = json_object_get(svc->flags, keys[i]);
     if (which != VX_LIST_ANY &&
-        is_archived_locked(svc, key, text) != (which == VX_LIST_ARCHIVED))
+        is_archived_locked(svc, keys[i], text) != (which == VX_LIST_ARCHIVED))
       continue;
-    keys[k++] = key;
+    keys[k++] = keys[i];
     bytes += json_string_length(text) + 1;
   }
   char *buf = rc == 0 ? malloc(bytes) : NULL;
   if (buf == NULL)
     rc = VX_ENOMEM;
   if (rc == 0) {
-    qsort(keys, k, sizeof *keys, cmp_key);
     size_t o = 0;
     memcpy(buf, "{\"flags\":[", 10);
     o = 10;

@@ -102,6 +102,9 @@ int vx_service_seed_demo(vx_service *svc, char *err, size_t errlen);
 /* The values of obj in key order, each as copy(value) gives it (a new
  * array): json_deep_copy, or vx_flag_parse for svc->flags. */
 json_t *vx_sorted_values(const json_t *obj, json_t *(*copy)(const json_t *));
+/* The keys of obj in order (borrowed from obj; the array is malloc'ed),
+ * *n of them, or NULL on out-of-memory. */
+const char **vx_sorted_keys(const json_t *obj, size_t *n);
 
 /* An environment name: [A-Za-z0-9_.-]{1,63}. */
 bool vx_valid_env_name(const char *n);
