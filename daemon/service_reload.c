@@ -151,8 +151,8 @@ static int so_filter(const struct dirent *e) {
 
 typedef struct scan {
   json_t *loaded, *rejected;
-  pending *todo;
-  size_t n_todo;
+  pending *checked; /* replacements that passed their checks */
+  size_t n_checked;
   int unchanged;
 } scan;
 
@@ -211,16 +211,16 @@ static void scan_file(vx_service *svc, scan *sc, const char *path) {
     vx_plugin_unref(next);
     return;
   }
-  pending *t = realloc(sc->todo, (sc->n_todo + 1) * sizeof *t);
+  pending *t = realloc(sc->checked, (sc->n_checked + 1) * sizeof *t);
   if (t == NULL) {
     reject(sc->rejected, path, old->name, "out of memory");
     vx_plugin_unref(next);
     return;
   }
-  sc->todo = t;
-  sc->todo[sc->n_todo].next = next;
-  sc->todo[sc->n_todo].flags = json_array();
-  sc->n_todo++;
+  sc->checked = t;
+  sc->checked[sc->n_checked].next = next;
+  sc->checked[sc->n_checked].flags = json_array();
+  sc->n_checked++;
 }
 
 static int scan_dir(vx_service *svc, scan *sc, const char *dir, vx_werr *err) {
@@ -258,28 +258,28 @@ int vx_service_reload_plugins(vx_service *svc, const vx_principal *actor,
    * strategy just loaded, are recompiled by the publish below. */
   json_t *keys = json_array();
   json_t *replaced = json_array();
-  vx_plugin **olds = calloc(sc.n_todo ? sc.n_todo : 1, sizeof *olds);
+  vx_plugin **olds = calloc(sc.n_checked ? sc.n_checked : 1, sizeof *olds);
   size_t n_old = 0;
-  for (size_t i = 0; rc == 0 && olds != NULL && i < sc.n_todo; i++) {
-    vx_plugin *next = sc.todo[i].next;
+  for (size_t i = 0; rc == 0 && olds != NULL && i < sc.n_checked; i++) {
+    vx_plugin *next = sc.checked[i].next;
     vx_plugin *old = vx_plugin_host_replace(svc->plugins, next);
-    sc.todo[i].next = NULL;
+    sc.checked[i].next = NULL;
     olds[n_old++] = old;
-    flags_using(&svc->st, next->name, sc.todo[i].flags);
+    flags_using(&svc->st, next->name, sc.checked[i].flags);
     flags_using(&svc->st, next->name, keys);
     vx_log(VX_LOG_INFO,
            "plugin reload: strategy %s %s replaced by %s from %s "
            "(%zu flags recompiled)",
            next->name, old->desc->version ? old->desc->version : "?",
            next->desc->version ? next->desc->version : "?", next->origin,
-           json_array_size(sc.todo[i].flags));
+           json_array_size(sc.checked[i].flags));
     json_array_append_new(
         replaced,
         json_pack("{s:s, s:s, s:s, s:s, s:O}", "name", next->name, "version",
                   next->desc->version ? next->desc->version : "",
                   "previous_version",
                   old->desc->version ? old->desc->version : "", "file",
-                  next->origin, "flags", sc.todo[i].flags));
+                  next->origin, "flags", sc.checked[i].flags));
   }
   size_t i;
   json_t *l;
@@ -317,13 +317,13 @@ int vx_service_reload_plugins(vx_service *svc, const vx_principal *actor,
    * under the lock, so that a last fini never runs beside a compile. */
   for (size_t k = 0; k < n_old; k++)
     vx_plugin_unref(olds[k]);
-  for (size_t k = 0; k < sc.n_todo; k++) {
-    if (sc.todo[k].next != NULL)
-      vx_plugin_unref(sc.todo[k].next);
-    json_decref(sc.todo[k].flags);
+  for (size_t k = 0; k < sc.n_checked; k++) {
+    if (sc.checked[k].next != NULL)
+      vx_plugin_unref(sc.checked[k].next);
+    json_decref(sc.checked[k].flags);
   }
   pthread_mutex_unlock(&svc->lock);
-  free(sc.todo);
+  free(sc.checked);
   free(olds);
   json_decref(keys);
   json_decref(replaced);
