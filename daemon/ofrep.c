@@ -206,24 +206,6 @@ void vx_jbuf_u64(vx_jbuf *b, uint64_t v) {
   vx_jbuf_put(b, tmp + sizeof tmp - n, n);
 }
 
-void vx_jbuf_json(vx_jbuf *b, const json_t *v) {
-  const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY;
-  size_t room = b->cap - b->len;
-  size_t need = json_dumpb(v, room > 0 ? b->ptr + b->len : NULL, room, flags);
-  if (need == 0) { /* cannot be encoded: should not happen */
-    PUT_LIT(b, "null");
-    return;
-  }
-  if (need <= room) {
-    b->len += need;
-    return;
-  }
-  if (!jbuf_grow(b, need))
-    return;
-  json_dumpb(v, b->ptr + b->len, need, flags);
-  b->len += need;
-}
-
 /* ----------------------------------------------------------- context */
 
 /* One scalar into *dst: 1 when set, 0 when absent (null), VX_ETYPE. */
@@ -466,7 +448,7 @@ static void write_value(vx_jbuf *b, const vx_decision *d) {
   if (!d->enabled || v == NULL)
     return; /* OFREP's codeDefaultFlag */
   const vx_payload *p = &v->payload;
-  bool has_payload = p->type != VX_PAYLOAD_NONE && p->typed != NULL;
+  bool has_payload = p->type != VX_PAYLOAD_NONE && p->json != NULL;
   if (kind == VX_OFREP_STRING) {
     PUT_LIT(b, ",\"value\":");
     if (p->value != NULL && p->type_name != NULL)
@@ -477,7 +459,7 @@ static void write_value(vx_jbuf *b, const vx_decision *d) {
   }
   if (has_payload) {
     PUT_LIT(b, ",\"value\":");
-    vx_jbuf_json(b, p->typed);
+    vx_jbuf_put(b, p->json, p->json_len); /* compiled text: no recursion */
   } else if (kind == VX_OFREP_VARIANT) {
     PUT_LIT(b, ",\"value\":");
     vx_jbuf_str(b, v->name, strlen(v->name));

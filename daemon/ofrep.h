@@ -89,8 +89,6 @@ bool vx_utf8_valid(const char *s, size_t n);
  * invalid bytes become '?', and it stops before a character that would
  * not fit whole. Returns the length written. */
 size_t vx_utf8_copy(char *out, size_t cap, const char *s);
-/* Appends any JSON value, compact. */
-void vx_jbuf_json(vx_jbuf *b, const json_t *v);
 
 /* ----------------------------------------------------------- context */
 

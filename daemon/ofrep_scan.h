@@ -4,7 +4,7 @@
  * Nearly every evaluation request is {"context": {...}} with a handful of
  * scalar values. vx_ofrep_scan maps such a body straight into a
  * vx_ofrep_context, with no allocation, and with the result that
- * json_loadb (JSON_REJECT_DUPLICATES) followed by vx_ofrep_context_map
+ * a jansson parse (JSON_REJECT_DUPLICATES) followed by vx_ofrep_context_map
  * would give. It vouches only for what it understands entirely:
  *
  *   the body is one object whose only member is "context" (an object or

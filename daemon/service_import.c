@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_limit.h"
 #include "log.h"
 #include "service_internal.h"
 
@@ -398,7 +399,7 @@ static const char demo_state[] =
     "\"default\"}]}]}";
 
 int vx_service_seed_demo(vx_service *svc, char *err, size_t errlen) {
-  json_t *doc = json_loads(demo_state, 0, NULL);
+  json_t *doc = vx_json_parse_str(demo_state, 0, NULL);
   vx_principal system = {.role = VX_ROLE_ADMIN, .name = "demo"};
   vx_werr werr = {0};
   /* vx_service_import_unleash takes the lock: the service is not shared

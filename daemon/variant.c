@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "host_api.h"
+#include "json_limit.h"
 
 static int set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -47,18 +48,25 @@ static int compile_payload(const json_t *def, size_t idx, vx_payload *p,
     p->value = strdup(json_string_value(value));
   } else if (value != NULL && !json_is_null(value)) {
     /* A native client may send a JSON value directly: keep its text. */
-    p->value = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+    p->value = vx_json_dump_compact(value, NULL);
   } else {
     p->value = strdup("");
   }
   if (p->type_name == NULL || p->value == NULL)
     return VX_ENOMEM;
   int rc = 0;
+  json_t *typed = NULL;
   switch (p->type) {
   case VX_PAYLOAD_JSON: {
     json_error_t jerr;
-    p->typed = json_loads(p->value, JSON_DECODE_ANY, &jerr);
-    if (p->typed == NULL)
+    typed = vx_json_parse_stored(p->value, strlen(p->value), JSON_DECODE_ANY,
+                                 &jerr);
+    if (typed == NULL && vx_json_too_deep(&jerr))
+      rc = set_err(err, errlen, VX_ETOOBIG,
+                   "variants[%zu].payload.value nests deeper than %d levels "
+                   "(at line %d column %d)",
+                   idx, VX_JSON_DEPTH_MAX, jerr.line, jerr.column);
+    else if (typed == NULL)
       rc = set_err(err, errlen, VX_EPARSE,
                    "variants[%zu].payload.value is not valid JSON: %s at "
                    "line %d column %d",
@@ -73,9 +81,9 @@ static int compile_payload(const json_t *def, size_t idx, vx_payload *p,
                    "\"%s\"",
                    idx, p->value);
     } else if (d == floor(d) && fabs(d) < 9007199254740992.0) {
-      p->typed = json_integer((json_int_t)d);
+      typed = json_integer((json_int_t)d);
     } else {
-      p->typed = json_real(d);
+      typed = json_real(d);
     }
     break;
   }
@@ -88,11 +96,15 @@ static int compile_payload(const json_t *def, size_t idx, vx_payload *p,
   default:
     break;
   }
-  if (p->typed == NULL)
-    p->typed = json_string(p->value);
-  if (p->typed == NULL) /* not UTF-8: already checked by the parser */
-    p->typed = json_null();
-  return rc;
+  if (typed == NULL)
+    typed = json_string(p->value);
+  if (typed == NULL) /* not UTF-8: already checked by the parser */
+    typed = json_null();
+  /* Written without recursion; freeing typed recurses, but at most
+   * VX_JSON_DEPTH_MAX levels deep. */
+  p->json = vx_json_dump_compact(typed, &p->json_len);
+  json_decref(typed);
+  return p->json != NULL ? rc : VX_ENOMEM;
 }
 
 static int compile_overrides(const json_t *list, size_t idx, vx_variant *v,
@@ -300,7 +312,7 @@ void vx_variant_set_free(vx_variant_set *vs) {
     free(v->name);
     free(v->payload.type_name);
     free(v->payload.value);
-    json_decref(v->payload.typed);
+    free(v->payload.json);
     for (size_t j = 0; j < v->n_overrides; j++) {
       free(v->overrides[j].field);
       vx_strset_free(v->overrides[j].values);

@@ -761,21 +761,6 @@ static void test_json_strings_are_escaped(void) {
   vx_jbuf_dispose(&b);
 }
 
-static void test_json_values_are_appended_compact(void) {
-  vx_jbuf b;
-  vx_jbuf_init(&b, NULL, 0);
-  json_t *v = json_loads("{\"a\": [1, 2.5, \"x\"], \"b\": {}}", 0, NULL);
-  for (int i = 0; i < 200; i++)
-    vx_jbuf_json(&b, v);
-  CU_ASSERT_FALSE(b.oom);
-  const char one[] = "{\"a\":[1,2.5,\"x\"],\"b\":{}}";
-  CU_ASSERT_EQUAL(b.len, 200 * (sizeof one - 1));
-  CU_ASSERT_EQUAL(memcmp(b.ptr + 199 * (sizeof one - 1), one, sizeof one - 1),
-                  0);
-  json_decref(v);
-  vx_jbuf_dispose(&b);
-}
-
 static void test_invalid_utf8_never_reaches_the_output(void) {
   CU_ASSERT_TRUE(vx_utf8_valid("plain", 5));
   CU_ASSERT_TRUE(vx_utf8_valid("\xc3\xa6\xe2\x82\xac\xf0\x9f\x98\x80", 9));
@@ -838,7 +823,6 @@ int main(void) {
       VX_TEST(test_etag_changes_with_revision_environment_and_context),
       VX_TEST(test_if_none_match),
       VX_TEST(test_json_strings_are_escaped),
-      VX_TEST(test_json_values_are_appended_compact),
       VX_TEST(test_invalid_utf8_never_reaches_the_output),
       {NULL, NULL}};
   return vx_test_main("daemon/ofrep", tests, suite_init, suite_clean);
