@@ -316,6 +316,16 @@ int vx_ofrep_context_map(const json_t *context, vx_ofrep_context *out,
       }
     }
   }
+  if (rc >= 0 && np > vx_context_max_props()) {
+    vx_context_too_many(np, err, errlen);
+    rc = VX_ETOOBIG;
+  }
+  /* Top-level keys come first in props: they win over a "properties"
+   * member of the same name. */
+  if (rc >= 0 && vx_context_set_props(&out->ctx, out->props, np) != 0) {
+    snprintf(err, errlen, "out of memory");
+    rc = VX_ENOMEM;
+  }
   if (rc < 0) {
     vx_ofrep_context_dispose(out);
     return rc;
@@ -323,8 +333,6 @@ int vx_ofrep_context_map(const json_t *context, vx_ofrep_context *out,
   out->has_targeting_key = targeting.ptr != NULL;
   if (out->ctx.field[VX_FIELD_USER_ID].ptr == NULL && targeting.ptr != NULL)
     out->ctx.field[VX_FIELD_USER_ID] = targeting;
-  out->ctx.props = out->props;
-  out->ctx.n_props = np;
   return 0;
 }
 

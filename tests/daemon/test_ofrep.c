@@ -440,6 +440,32 @@ static void test_large_context_maps_every_key(void) {
   json_decref(o);
 }
 
+static void test_context_over_the_property_limit_is_refused(void) {
+  /* Five properties: a, b (top level) and c, d, a (nested, shadowed by
+   * the top-level a but sent all the same); the well-known fields,
+   * targetingKey and nulls are not properties. */
+  const char *text = "{\"targetingKey\": \"t\", \"userId\": \"u\", \"a\": 1, "
+                     "\"b\": \"x\", \"n\": null, \"properties\": {\"c\": 3, "
+                     "\"d\": true, \"a\": \"shadowed\"}}";
+  json_t *obj = json_loads(text, 0, NULL);
+  vx_ofrep_context c;
+  char err[256];
+  vx_context_set_max_props(5);
+  CU_ASSERT_EQUAL(vx_ofrep_context_map(obj, &c, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(c.ctx.n_props, 4);
+  CU_ASSERT_STRING_EQUAL(prop(&c, "a"), "1");
+  vx_ofrep_context_dispose(&c);
+  vx_context_set_max_props(4);
+  CU_ASSERT_EQUAL(vx_ofrep_context_map(obj, &c, err, sizeof err), VX_ETOOBIG);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "5 properties"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "limit of 4"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "max_context_properties"));
+  CU_ASSERT_EQUAL(c.ctx.n_props, 0);
+  vx_ofrep_context_dispose(&c);
+  vx_context_set_max_props(VX_CONTEXT_MAX_PROPS_DEFAULT);
+  json_decref(obj);
+}
+
 /* ------------------------------------------------------------- values */
 
 static void test_flag_without_variants_answers_a_boolean(void) {
@@ -803,6 +829,7 @@ int main(void) {
       VX_TEST(test_context_must_be_an_object),
       VX_TEST(test_no_context_is_the_empty_context),
       VX_TEST(test_large_context_maps_every_key),
+      VX_TEST(test_context_over_the_property_limit_is_refused),
       VX_TEST(test_flag_without_variants_answers_a_boolean),
       VX_TEST(test_disabled_boolean_flag_answers_false),
       VX_TEST(test_boolean_flag_that_matches_nothing_is_default_false),
