@@ -163,9 +163,11 @@ static int items_add(items *it, const json_t *v, bool clean) {
 
 /* Reads `values` (an array) or, as a fallback, `value`, or the other way
  * round for single-value operators. A spelling counts as missing when it
- * is absent, null, "" or []. */
-static int read_items(const json_t *def, bool list, items *it, char *err,
-                      size_t errlen) {
+ * is absent, null, "" or []. An item of `values` that is an object or an
+ * array is left out: *skipped is set and err says which (the first), and
+ * the others are read (the caller decides). */
+static int read_items(const json_t *def, bool list, items *it, bool *skipped,
+                      char *err, size_t errlen) {
   const json_t *values = json_object_get(def, "values");
   const json_t *value = json_object_get(def, "value");
   if (values != NULL && !json_is_null(values) && !json_is_array(values)) {
@@ -194,8 +196,12 @@ static int read_items(const json_t *def, bool list, items *it, char *err,
     const json_t *v;
     json_array_foreach(values, i, v) {
       if (items_add(it, v, true) != 0) {
-        snprintf(err, errlen, "constraint values[%zu] must be a string", i);
-        return VX_EINVAL;
+        if (!*skipped)
+          snprintf(err, errlen,
+                   "constraint values[%zu] must be a string, got %s", i,
+                   vx_json_type_name(v));
+        *skipped = true;
+        continue;
       }
       if (!list && it->n == 1)
         return 0;
@@ -235,9 +241,11 @@ static int compile_strings(vx_constraint *c, const items *it) {
 }
 
 /* Compiles the operator's data; on a bad value writes "OP: why" to err
- * and returns VX_EPARSE. */
-static int compile_op(vx_constraint *c, const items *it, char *err,
-                      size_t errlen) {
+ * and returns VX_EPARSE. A bad entry of an IN_CIDR list is left out
+ * instead (as Unleash's remoteAddress ignores one): *skipped is set and
+ * err names the first, unless an earlier problem is already there. */
+static int compile_op(vx_constraint *c, const items *it, bool *skipped,
+                      char *err, size_t errlen) {
   vx_constraint_impl *m = c->impl;
   const char *op = vx_op_name(c->op);
   const char *v = it->n > 0 ? it->s[0] : NULL;
@@ -298,13 +306,17 @@ static int compile_op(vx_constraint *c, const items *it, char *err,
     if (m->cidrs == NULL)
       return VX_ENOMEM;
     for (size_t i = 0; i < it->n; i++) {
-      if (vx_cidr_parse(it->s[i], it->len[i], &m->cidrs[i]) != 0) {
-        int l = (int)(it->len[i] > 80 ? 80 : it->len[i]);
-        snprintf(err, errlen, "%s: \"%.*s\" is not an IP address or CIDR range",
-                 op, l, it->s[i]);
-        return VX_EPARSE;
+      if (vx_cidr_parse(it->s[i], it->len[i], &m->cidrs[m->n]) == 0) {
+        m->n++;
+        continue;
       }
-      m->n = i + 1;
+      int l = (int)(it->len[i] > 80 ? 80 : it->len[i]);
+      if (!*skipped)
+        snprintf(err, errlen,
+                 "%s: \"%.*s\" is not an IP address or CIDR range (left "
+                 "out)",
+                 op, l, it->s[i]);
+      *skipped = true;
     }
     return 0;
   case VX_OP_INVALID:
@@ -339,6 +351,17 @@ int vx_constraint_compile(const json_t *def, vx_constraint *out, char *err,
     return VX_ENOMEM;
   }
   out->field_id = vx_field_from_name(out->field);
+  /* "inverted": "yes" read as false would silently invert the meaning. */
+  static const char *const flags[] = {"inverted", "caseInsensitive"};
+  for (size_t i = 0; i < 2; i++) {
+    const json_t *b = json_object_get(def, flags[i]);
+    if (b != NULL && !json_is_null(b) && !json_is_boolean(b)) {
+      snprintf(err, errlen,
+               "constraint on %s: %s must be true or false, got %s", out->field,
+               flags[i], vx_json_type_name(b));
+      return VX_ETYPE;
+    }
+  }
   out->inverted = json_is_true(json_object_get(def, "inverted"));
   out->case_insensitive = json_is_true(json_object_get(def, "caseInsensitive"));
   const json_t *opj = json_object_get(def, "operator");
@@ -357,16 +380,18 @@ int vx_constraint_compile(const json_t *def, vx_constraint *out, char *err,
     return VX_ENOMEM;
   }
   items it = {0};
-  int rc = read_items(def, is_list_op(out->op), &it, err, errlen);
+  bool skipped = false; /* an item left out: usable, but not clean */
+  int rc = read_items(def, is_list_op(out->op), &it, &skipped, err, errlen);
   if (rc == 0) {
-    rc = compile_op(out, &it, err, errlen);
+    rc = compile_op(out, &it, &skipped, err, errlen);
     if (rc == VX_ENOMEM)
       snprintf(err, errlen, "out of memory");
   }
   items_free(&it);
-  if (rc == 0)
-    out->never = false;
-  return rc;
+  if (rc != 0)
+    return rc;
+  out->never = false;
+  return skipped ? VX_EPARSE : 0;
 }
 
 /* ---------------------------------------------------------- evaluate */
