@@ -73,13 +73,21 @@ typedef enum vx_variant_how {
 } vx_variant_how;
 
 /* Compiles a JSON array of Unleash variants (NULL or [] gives an empty
- * set). A json payload is parsed with the depth bound of stored text
- * (vx_json_parse_stored): one nested deeper, or not JSON, is reported and
- * kept as a JSON string of its text, so that the set stays usable. The
- * stickiness is the first variant's "stickiness", else `fallback_stickiness` (a
- * strategy's own), else "default". `group` is the hash group (the flag key, or
- * a strategy's groupId). Returns 0, or VX_EINVAL / VX_ETYPE with the variant's
- * index and field in err. Always leaves *out safe to free. Allocates; free with
+ * set). The stickiness is the first variant's "stickiness", else
+ * `fallback_stickiness` (a strategy's own), else "default". `group` is the
+ * hash group (the flag key, or a strategy's groupId). Returns 0, or an
+ * error with the variant's index and field in err (the first problem).
+ * A malformed variant (not an object, no name, a weight that is not a
+ * whole number 0..1000000) stops the compile there. These leave the set
+ * whole and usable, so that an import keeps it while a strict
+ * write refuses it:
+ *  - a payload that is not what its type says (VX_EPARSE, VX_EINVAL), or a
+ *    json payload nested deeper than VX_JSON_DEPTH_MAX (VX_ETOOBIG), is
+ *    kept as a JSON string of its text;
+ *  - a weightType other than "fix" or "variable" (VX_EINVAL), a "fix"
+ *    weight over 1000 or fixed weights adding up to more (VX_ERANGE);
+ *  - two variants of one name (VX_EEXIST).
+ * Always leaves *out safe to free. Allocates; free with
  * vx_variant_set_free. */
 int vx_variant_set_compile(const json_t *variants, const char *group,
                            const char *fallback_stickiness, vx_variant_set *out,

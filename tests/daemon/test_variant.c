@@ -600,6 +600,83 @@ static void test_first_payload_error_is_the_one_reported(void) {
   vx_variant_set_free(&vs);
 }
 
+/* ------------------------------------------- names and fixed weights */
+
+static void test_two_variants_of_one_name_are_reported_but_usable(void) {
+  vx_variant_set vs;
+  char err[512] = "";
+  CU_ASSERT_EQUAL(compile_err("[{\"name\": \"a\", \"weight\": 1},"
+                              " {\"name\": \"b\", \"weight\": 1},"
+                              " {\"name\": \"c\", \"weight\": 1},"
+                              " {\"name\": \"b\", \"weight\": 1},"
+                              " {\"name\": \"a\", \"weight\": 1}]",
+                              &vs, err, sizeof err),
+                  VX_EEXIST);
+  CU_ASSERT_STRING_EQUAL(err, "variants[3].name \"b\" is the name of "
+                              "variants[1] too");
+  CU_ASSERT_EQUAL(vs.n, 5); /* an import keeps them all, as Unleash does */
+  CU_ASSERT_EQUAL(vs.total_weight, 5);
+  vx_variant_set_free(&vs);
+}
+
+static void test_fixed_weights_are_thousandths(void) {
+  vx_variant_set vs;
+  char err[512] = "";
+  /* 1000 fixed, with variable ones beside: fine. */
+  compile_ok("[{\"name\": \"a\", \"weight\": 1000, \"weightType\": \"fix\"},"
+             " {\"name\": \"b\", \"weight\": 2000, \"weightType\": "
+             "\"variable\"}]",
+             "g", NULL, &vs);
+  vx_variant_set_free(&vs);
+  CU_ASSERT_EQUAL(compile_err("[{\"name\": \"a\", \"weight\": 1500,"
+                              " \"weightType\": \"fix\"}]",
+                              &vs, err, sizeof err),
+                  VX_ERANGE);
+  CU_ASSERT_STRING_EQUAL(err, "variants[0].weight: a fixed weight is at most "
+                              "1000 (thousandths), got 1500");
+  CU_ASSERT_EQUAL(vs.total_weight, 1500); /* kept for an import */
+  vx_variant_set_free(&vs);
+  CU_ASSERT_EQUAL(compile_err("[{\"name\": \"a\", \"weight\": 600,"
+                              " \"weightType\": \"fix\"},"
+                              " {\"name\": \"b\", \"weight\": 500,"
+                              " \"weightType\": \"fix\"}]",
+                              &vs, err, sizeof err),
+                  VX_ERANGE);
+  CU_ASSERT_STRING_EQUAL(err,
+                         "variants: the fixed weights add up to 1100, over "
+                         "1000");
+  vx_variant_set_free(&vs);
+  CU_ASSERT_EQUAL(compile_err("[{\"name\": \"a\", \"weight\": 1,"
+                              " \"weightType\": \"fixed\"}]",
+                              &vs, err, sizeof err),
+                  VX_EINVAL);
+  CU_ASSERT_STRING_EQUAL(err, "variants[0].weightType must be \"fix\" or "
+                              "\"variable\"");
+  vx_variant_set_free(&vs);
+  CU_ASSERT_EQUAL(compile_err("[{\"name\": \"a\", \"weight\": 1,"
+                              " \"weightType\": 1}]",
+                              &vs, err, sizeof err),
+                  VX_EINVAL);
+  vx_variant_set_free(&vs);
+}
+
+static void test_weights_adding_up_past_32_bits_are_refused(void) {
+  json_t *list = json_array();
+  for (int i = 0; i < 4300; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "v%d", i);
+    json_array_append_new(
+        list, json_pack("{s:s, s:i}", "name", name, "weight", 1000000));
+  }
+  vx_variant_set vs;
+  char err[512] = "";
+  CU_ASSERT_EQUAL(vx_variant_set_compile(list, "g", NULL, &vs, err, sizeof err),
+                  VX_ERANGE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "add up to 4300000000"));
+  vx_variant_set_free(&vs);
+  json_decref(list);
+}
+
 typedef struct bad_case {
   const char *json;
   int rc;
@@ -659,6 +736,9 @@ int main(void) {
       VX_TEST(test_bad_payloads_are_reported_but_the_set_stays_usable),
       VX_TEST(test_json_payload_nested_too_deep_is_reported_and_kept_as_text),
       VX_TEST(test_first_payload_error_is_the_one_reported),
+      VX_TEST(test_two_variants_of_one_name_are_reported_but_usable),
+      VX_TEST(test_fixed_weights_are_thousandths),
+      VX_TEST(test_weights_adding_up_past_32_bits_are_refused),
       VX_TEST(test_malformed_variants_are_refused_naming_the_place),
       {NULL, NULL},
   };
