@@ -242,11 +242,13 @@ static int set_text(vx_config *cfg, const key *k, const char *s, char *msg,
     return 0;
   case K_ENVNAME: {
     size_t n = strlen(s);
-    if (n == 0 || n > 63 ||
+    /* A '.' at the end: civetweb would drop it from a URL path. */
+    if (n == 0 || n > 63 || s[n - 1] == '.' ||
         strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                   "0123456789_.-") != n) {
       snprintf(msg, msglen,
-               "must be 1 to 63 characters from A-Z a-z 0-9 _ . -");
+               "must be 1 to 63 characters from A-Z a-z 0-9 _ . -, not "
+               "ending in .");
       return -1;
     }
     memcpy(field, s, n + 1);

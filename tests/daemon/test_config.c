@@ -284,10 +284,18 @@ static void test_out_of_range_values_are_errors(void) {
                     "log_level: must be one of debug, info, warn, error");
   expect_file_error("default_environment = \"prod/eu\";\n", 1,
                     "default_environment: must be 1 to 63 characters from "
-                    "A-Z a-z 0-9 _ . -");
+                    "A-Z a-z 0-9 _ . -, not ending in .");
   expect_file_error("default_environment = \"\";\n", 1,
                     "default_environment: must be 1 to 63 characters from "
-                    "A-Z a-z 0-9 _ . -");
+                    "A-Z a-z 0-9 _ . -, not ending in .");
+  /* A URL path could not reach these (civetweb drops a segment's final
+   * dots). */
+  expect_file_error("default_environment = \"..\";\n", 1,
+                    "default_environment: must be 1 to 63 characters from "
+                    "A-Z a-z 0-9 _ . -, not ending in .");
+  expect_file_error("default_environment = \"prod.\";\n", 1,
+                    "default_environment: must be 1 to 63 characters from "
+                    "A-Z a-z 0-9 _ . -, not ending in .");
   expect_file_error("data_dir = \"\";\n", 1, "data_dir: must not be empty");
   expect_file_error("plugin_dirs = ( \"/a\", \"\" );\n", 1,
                     "plugin_dirs: a folder name must not be empty");
@@ -484,7 +492,7 @@ static void test_environment_errors_name_the_variable(void) {
   expect_env_error("VEXIL_DATA_DIR=", "VEXIL_DATA_DIR: must not be empty");
   expect_env_error("VEXIL_DEFAULT_ENVIRONMENT=a b",
                    "VEXIL_DEFAULT_ENVIRONMENT: must be 1 to 63 characters "
-                   "from A-Z a-z 0-9 _ . -");
+                   "from A-Z a-z 0-9 _ . -, not ending in .");
   expect_env_error(
       "VEXIL_PLUGIN_DIRS=1:2:3:4:5:6:7:8:9:10:11:12:13:14:15:16:17",
       "VEXIL_PLUGIN_DIRS: at most 16 folders");
