@@ -97,8 +97,8 @@ static json_t *load_limited(const char *buf, size_t len, size_t flags,
 
 json_t *vx_json_parse(const char *buf, size_t len, size_t flags,
                       json_error_t *err) {
-  return load_limited(buf, len, flags, vx_json_max_depth(),
-                      "the limit is the setting max_json_depth", err);
+  return load_limited(buf, len, flags, vx_json_max_depth(), "max_json_depth",
+                      err);
 }
 
 json_t *vx_json_parse_str(const char *text, size_t flags, json_error_t *err) {
@@ -108,7 +108,7 @@ json_t *vx_json_parse_str(const char *text, size_t flags, json_error_t *err) {
 json_t *vx_json_parse_stored(const char *buf, size_t len, size_t flags,
                              json_error_t *err) {
   return load_limited(buf, len, flags, VX_JSON_DEPTH_MAX,
-                      "the most this daemon stores", err);
+                      "the most stored JSON may nest", err);
 }
 
 json_t *vx_json_parse_file(const char *path, size_t flags, json_error_t *err) {
