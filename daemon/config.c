@@ -67,6 +67,8 @@ static const key keys[] = {
      F(max_json_depth), VX_JSON_DEPTH_MIN, VX_JSON_DEPTH_MAX},
     {"max_context_properties", "VEXIL_MAX_CONTEXT_PROPERTIES",
      "max-context-properties", K_INT, F(max_context_properties), 1, 65536},
+    {"max_context_value_bytes", "VEXIL_MAX_CONTEXT_VALUE_BYTES",
+     "max-context-value-bytes", K_INT, F(max_context_value_bytes), 64, 1048576},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -84,6 +86,7 @@ void vx_config_defaults(vx_config *cfg) {
   cfg->log_level = VX_LOG_INFO;
   cfg->max_json_depth = VX_JSON_DEPTH_DEFAULT;
   cfg->max_context_properties = VX_CONTEXT_MAX_PROPS_DEFAULT;
+  cfg->max_context_value_bytes = VX_CONTEXT_MAX_VALUE_DEFAULT;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)

@@ -60,6 +60,7 @@ void vx_context_init(vx_context *ctx) {
 /* ---- properties: a bounded list, sorted once, searched by halves */
 
 static atomic_size_t max_props = VX_CONTEXT_MAX_PROPS_DEFAULT;
+static atomic_size_t max_value = VX_CONTEXT_MAX_VALUE_DEFAULT;
 
 void vx_context_set_max_props(int n) {
   atomic_store_explicit(&max_props, n > 0 ? (size_t)n : 1,
@@ -68,6 +69,24 @@ void vx_context_set_max_props(int n) {
 
 size_t vx_context_max_props(void) {
   return atomic_load_explicit(&max_props, memory_order_relaxed);
+}
+
+void vx_context_set_max_value(int bytes) {
+  atomic_store_explicit(&max_value, bytes > 0 ? (size_t)bytes : 1,
+                        memory_order_relaxed);
+}
+
+size_t vx_context_max_value(void) {
+  return atomic_load_explicit(&max_value, memory_order_relaxed);
+}
+
+void vx_context_too_long(const char *what, size_t len, char *err,
+                         size_t errlen) {
+  if (err != NULL && errlen > 0)
+    snprintf(err, errlen,
+             "%.100s is %zu bytes, more than the limit of %zu (setting "
+             "max_context_value_bytes)",
+             what, len, vx_context_max_value());
 }
 
 /* Stable: equal names keep their order, so the first one given wins. */
@@ -330,6 +349,12 @@ static int convert_value(const json_t *v, vx_str *dst, char **arena,
   if (json_is_string(v)) {
     dst->ptr = json_string_value(v);
     dst->len = json_string_length(v);
+    if (dst->len > vx_context_max_value()) {
+      char where[128];
+      snprintf(where, sizeof where, "context field %s%s", prefix, name);
+      vx_context_too_long(where, dst->len, err, errlen);
+      return VX_ETOOBIG;
+    }
     return 1;
   }
   int n = vx_json_scalar_text(v, *arena, VX_SCALAR_TEXT_MAX);

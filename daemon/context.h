@@ -72,6 +72,19 @@ size_t vx_context_max_props(void);
 /* The message for a context of n properties over that limit, into err. */
 void vx_context_too_many(size_t n, char *err, size_t errlen);
 
+/* The longest string value a context built from JSON may have, in bytes:
+ * the setting max_context_value_bytes (64..1048576), set as the above.
+ * Constraints, plugins and hashes read a value once per flag, so a bulk
+ * evaluation costs flags x value length: a longer value is refused with
+ * VX_ETOOBIG. Numbers and booleans are always shorter. */
+#define VX_CONTEXT_MAX_VALUE_DEFAULT 4096
+void vx_context_set_max_value(int bytes);
+size_t vx_context_max_value(void);
+/* The message for `what` (e.g. "context field properties.email") of len
+ * bytes over that limit, into err. */
+void vx_context_too_long(const char *what, size_t len, char *err,
+                         size_t errlen);
+
 /* Makes props[0..n) the properties of ctx, arranged for lookups by binary
  * search: those without a value (ptr NULL) are dropped, the rest sorted by
  * name, and of equal names only the first (in the given order) is kept.
@@ -111,8 +124,9 @@ typedef struct vx_context_json {
  * properties before calling). Returns 0, or VX_ETYPE with a message in
  * err naming the field when a value is an object or array, or when
  * "properties" is not an object, or VX_ETOOBIG when there are more
- * properties than vx_context_max_props (the message names the limit and
- * the setting). Free with vx_context_json_dispose. */
+ * properties than vx_context_max_props or a value is longer than
+ * vx_context_max_value (the message names the limit and the setting).
+ * Free with vx_context_json_dispose. */
 int vx_context_from_json(const json_t *obj, vx_context_json *out, char *err,
                          size_t errlen);
 void vx_context_json_dispose(vx_context_json *c);

@@ -217,6 +217,12 @@ static int map_value(vx_ofrep_context *c, size_t *arena_used, const json_t *v,
   if (json_is_string(v)) {
     dst->ptr = json_string_value(v);
     dst->len = json_string_length(v);
+    if (dst->len > vx_context_max_value()) {
+      char what[128];
+      snprintf(what, sizeof what, "context.%s%s", where, key);
+      vx_context_too_long(what, dst->len, err, errlen);
+      return VX_ETOOBIG;
+    }
     return 1;
   }
   char *at = c->arena + *arena_used;

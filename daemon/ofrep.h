@@ -111,7 +111,8 @@ typedef struct vx_ofrep_context {
  * Returns 0, VX_ETYPE with a message naming the key in err ("context.plan
  * must be a string, number or boolean, got object"; also when context is
  * not an object), VX_ETOOBIG when it has more properties than
- * vx_context_max_props (INVALID_CONTEXT on the wire), or VX_ENOMEM. Always
+ * vx_context_max_props or a value longer than vx_context_max_value
+ * (INVALID_CONTEXT on the wire), or VX_ENOMEM. Always
  * leaves *out safe to dispose. */
 int vx_ofrep_context_map(const json_t *context, vx_ofrep_context *out,
                          char *err, size_t errlen);

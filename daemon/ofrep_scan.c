@@ -75,6 +75,8 @@ static bool string(scan *s, vx_str *v) {
   *w = '\0'; /* at or before the closing quote */
   v->ptr = start;
   v->len = (size_t)(w - start);
+  if (v->len > vx_context_max_value())
+    return false; /* the general path words the error */
   return high < 0x80 || vx_utf8_valid(v->ptr, v->len);
 }
 

@@ -12,7 +12,8 @@
  *   most 15 digits, true, false or null, and "properties" is an object of
  *   such values; strings are valid UTF-8 with the two-character escapes
  *   only (\" \\ \/ \b \f \n \r \t); no key appears twice in an object;
- *   at most VX_OFREP_INLINE_PROPS properties.
+ *   at most VX_OFREP_INLINE_PROPS properties (and vx_context_max_props),
+ *   strings of at most vx_context_max_value bytes.
  *
  * For anything else (malformed JSON, a \u escape, a real number, an array,
  * another top-level member, a duplicate key, ...) it declines, and the

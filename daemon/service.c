@@ -237,6 +237,7 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
   /* The parser limits are process-wide: set before any request. */
   vx_json_set_max_depth(cfg->max_json_depth);
   vx_context_set_max_props(cfg->max_context_properties);
+  vx_context_set_max_value(cfg->max_context_value_bytes);
   pthread_mutex_init(&svc->lock, NULL);
   int rc = vx_state_init(&svc->st);
   svc->flags = json_object();

@@ -69,7 +69,8 @@ static bool cfg_equal(const vx_config *a, const vx_config *b) {
          a->max_streams == b->max_streams && a->access_log == b->access_log &&
          a->log_level == b->log_level && a->demo == b->demo &&
          a->max_json_depth == b->max_json_depth &&
-         a->max_context_properties == b->max_context_properties;
+         a->max_context_properties == b->max_context_properties &&
+         a->max_context_value_bytes == b->max_context_value_bytes;
 }
 
 /* ---- defaults */
@@ -91,6 +92,7 @@ static void test_defaults_are_the_documented_ones(void) {
   CU_ASSERT_FALSE(cfg.demo);
   CU_ASSERT_EQUAL(cfg.max_json_depth, 64);
   CU_ASSERT_EQUAL(cfg.max_context_properties, 256);
+  CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 4096);
 }
 
 static void test_no_arguments_serve_on_the_embedded_default(void) {
@@ -121,7 +123,8 @@ static const char full_file[] = "# every setting\n"
                                 "log_level = \"debug\";\n"
                                 "demo = true;\n"
                                 "max_json_depth = 100;\n"
-                                "max_context_properties = 17;\n";
+                                "max_context_properties = 17;\n"
+                                "max_context_value_bytes = 100;\n";
 
 static void test_file_sets_every_setting(void) {
   vx_config cfg;
@@ -146,6 +149,7 @@ static void test_file_sets_every_setting(void) {
   CU_ASSERT_TRUE(cfg.demo);
   CU_ASSERT_EQUAL(cfg.max_json_depth, 100);
   CU_ASSERT_EQUAL(cfg.max_context_properties, 17);
+  CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 100);
 }
 
 static void test_file_accepts_ipv6_arrays_int64_and_limits(void) {
@@ -280,6 +284,9 @@ static void test_out_of_range_values_are_errors(void) {
   expect_file_error("max_context_properties = 65537;\n", 1,
                     "max_context_properties: must be an integer from 1 to "
                     "65536");
+  expect_file_error("max_context_value_bytes = 63;\n", 1,
+                    "max_context_value_bytes: must be an integer from 64 to "
+                    "1048576");
   expect_file_error("log_level = \"warning\";\n", 1,
                     "log_level: must be one of debug, info, warn, error");
   expect_file_error("default_environment = \"prod/eu\";\n", 1,
@@ -405,6 +412,7 @@ static void test_environment_sets_every_setting(void) {
                  "VEXIL_DEMO=TRUE",
                  "VEXIL_MAX_JSON_DEPTH=16",
                  "VEXIL_MAX_CONTEXT_PROPERTIES=65536",
+                 "VEXIL_MAX_CONTEXT_VALUE_BYTES=1048576",
                  "VEXIL_ADMIN_TOKEN=not-a-setting",
                  "VEXIL_UNKNOWN=ignored",
                  NULL};
@@ -429,6 +437,7 @@ static void test_environment_sets_every_setting(void) {
   CU_ASSERT_TRUE(cfg.demo);
   CU_ASSERT_EQUAL(cfg.max_json_depth, 16);
   CU_ASSERT_EQUAL(cfg.max_context_properties, 65536);
+  CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 1048576);
 
   char *empty_dirs[] = {"VEXIL_PLUGIN_DIRS=", NULL};
   CU_ASSERT_EQUAL(vx_config_load_env(&cfg, empty_dirs, err, sizeof err), 0);
@@ -570,6 +579,7 @@ static void test_every_setting_has_an_option(void) {
                   "--max-json-depth",
                   "128",
                   "--max-context-properties=9",
+                  "--max-context-value-bytes=64",
                   NULL};
   char *env[] = {"VEXIL_DEMO=true", NULL};
   vx_config cfg;
@@ -591,6 +601,7 @@ static void test_every_setting_has_an_option(void) {
   CU_ASSERT_EQUAL(cfg.body_limit, 7);
   CU_ASSERT_EQUAL(cfg.max_json_depth, 128);
   CU_ASSERT_EQUAL(cfg.max_context_properties, 9);
+  CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 64);
 
   char *argv2[] = {"vexild", "--database", "/x.db", "--data-dir", "/y", NULL};
   CU_ASSERT_EQUAL(vx_config_from_args(ARGC(argv2), argv2, NULL, &cfg, &action,
@@ -804,7 +815,8 @@ static void test_print_reads_back_the_same(void) {
                     "log_level = \"info\";\n"
                     "demo = false;\n"
                     "max_json_depth = 64;\n"
-                    "max_context_properties = 256;\n");
+                    "max_context_properties = 256;\n"
+                    "max_context_value_bytes = 4096;\n");
   vx_config_defaults(&back);
   CU_ASSERT_EQUAL(vx_config_load_file(&back, write_conf(text), err, 512), 0);
   CU_ASSERT_TRUE(cfg_equal(&cfg, &back));
@@ -844,7 +856,8 @@ static void test_example_file_loads_and_documents_the_defaults(void) {
                                       "log_level",
                                       "demo",
                                       "max_json_depth",
-                                      "max_context_properties"};
+                                      "max_context_properties",
+                                      "max_context_value_bytes"};
   enum { N_NAMES = sizeof names / sizeof *names };
   bool seen[N_NAMES] = {false};
   char line[1024];

@@ -308,6 +308,27 @@ static void test_more_properties_than_the_limit_are_refused(void) {
   CU_ASSERT_EQUAL(vx_context_max_props(), 256);
 }
 
+static void test_a_value_longer_than_the_limit_is_refused(void) {
+  vx_context_set_max_value(64);
+  CU_ASSERT_EQUAL(vx_context_max_value(), 64);
+  char text[256];
+  snprintf(text, sizeof text, "{'userId':'%064d','properties':{'p':'%064d'}}",
+           0, 0);
+  vx_context_json c;
+  CU_ASSERT_EQUAL(build(text, &c), 0);
+  vx_context_json_dispose(&c);
+  snprintf(text, sizeof text, "{'properties':{'email':'%065d'}}", 0);
+  CU_ASSERT_EQUAL(build(text, &c), VX_ETOOBIG);
+  CU_ASSERT_STRING_EQUAL(err, "context field properties.email is 65 bytes, "
+                              "more than the limit of 64 (setting "
+                              "max_context_value_bytes)");
+  snprintf(text, sizeof text, "{'sessionId':'%065d'}", 0);
+  CU_ASSERT_EQUAL(build(text, &c), VX_ETOOBIG);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "context field sessionId is 65 bytes"));
+  vx_context_set_max_value(VX_CONTEXT_MAX_VALUE_DEFAULT);
+  CU_ASSERT_EQUAL(vx_context_max_value(), 4096);
+}
+
 static void test_current_time_is_parsed_once_and_cached(void) {
   vx_context_json c;
   CU_ASSERT_EQUAL_FATAL(
@@ -368,6 +389,7 @@ int main(void) {
       VX_TEST(test_every_property_is_found_among_many),
       VX_TEST(test_set_props_keeps_the_first_of_equal_names),
       VX_TEST(test_more_properties_than_the_limit_are_refused),
+      VX_TEST(test_a_value_longer_than_the_limit_is_refused),
       VX_TEST(test_current_time_is_parsed_once_and_cached),
       VX_TEST(test_unparseable_current_time_is_not_ok),
       VX_TEST(test_missing_or_empty_current_time_means_now),

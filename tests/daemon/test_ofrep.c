@@ -466,6 +466,27 @@ static void test_context_over_the_property_limit_is_refused(void) {
   json_decref(obj);
 }
 
+static void test_context_value_over_the_length_limit_is_refused(void) {
+  char text[256];
+  snprintf(text, sizeof text,
+           "{\"targetingKey\": \"%064d\", \"properties\": {\"p\": \"%065d\"}}",
+           0, 0);
+  json_t *obj = json_loads(text, 0, NULL);
+  vx_ofrep_context c;
+  char err[256];
+  vx_context_set_max_value(64);
+  CU_ASSERT_EQUAL(vx_ofrep_context_map(obj, &c, err, sizeof err), VX_ETOOBIG);
+  CU_ASSERT_STRING_EQUAL(err, "context.properties.p is 65 bytes, more than "
+                              "the limit of 64 (setting "
+                              "max_context_value_bytes)");
+  vx_ofrep_context_dispose(&c);
+  vx_context_set_max_value(65);
+  CU_ASSERT_EQUAL(vx_ofrep_context_map(obj, &c, err, sizeof err), 0);
+  vx_ofrep_context_dispose(&c);
+  vx_context_set_max_value(VX_CONTEXT_MAX_VALUE_DEFAULT);
+  json_decref(obj);
+}
+
 /* ------------------------------------------------------------- values */
 
 static void test_flag_without_variants_answers_a_boolean(void) {
@@ -830,6 +851,7 @@ int main(void) {
       VX_TEST(test_no_context_is_the_empty_context),
       VX_TEST(test_large_context_maps_every_key),
       VX_TEST(test_context_over_the_property_limit_is_refused),
+      VX_TEST(test_context_value_over_the_length_limit_is_refused),
       VX_TEST(test_flag_without_variants_answers_a_boolean),
       VX_TEST(test_disabled_boolean_flag_answers_false),
       VX_TEST(test_boolean_flag_that_matches_nothing_is_default_false),

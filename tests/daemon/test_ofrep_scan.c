@@ -126,8 +126,7 @@ static void test_top_level_properties_win_over_nested_ones(void) {
   vx_ofrep_context_dispose(&c);
 }
 
-static void
-test_context_over_the_property_limit_is_left_to_the_general_path(void) {
+static void test_context_over_a_limit_is_left_to_the_general_path(void) {
   const char *b = "{\"context\": {\"a\": \"1\", \"b\": \"2\", "
                   "\"properties\": {\"c\": \"3\"}}}";
   vx_ofrep_context c;
@@ -140,6 +139,19 @@ test_context_over_the_property_limit_is_left_to_the_general_path(void) {
   vx_context_set_max_props(3);
   CU_ASSERT_EQUAL(scan_str(b), 1);
   vx_context_set_max_props(VX_CONTEXT_MAX_PROPS_DEFAULT);
+
+  /* A value over max_context_value_bytes, likewise. */
+  char longer[256];
+  snprintf(longer, sizeof longer, "{\"context\": {\"email\": \"%065d\"}}", 0);
+  vx_context_set_max_value(64);
+  CU_ASSERT_EQUAL(
+      vx_ofrep_scan(longer, strlen(longer), strings, sizeof strings, &c), 0);
+  CU_ASSERT_FALSE(general(longer, strlen(longer), &tree, &c));
+  vx_ofrep_context_dispose(&c);
+  json_decref(tree);
+  vx_context_set_max_value(65);
+  CU_ASSERT_EQUAL(scan_str(longer), 1);
+  vx_context_set_max_value(VX_CONTEXT_MAX_VALUE_DEFAULT);
 }
 
 static const char *declined[] = {
@@ -250,7 +262,7 @@ int main(void) {
       VX_TEST(test_common_bodies_are_scanned_as_the_general_path_maps_them),
       VX_TEST(test_targeting_key_stands_for_a_missing_user_id),
       VX_TEST(test_top_level_properties_win_over_nested_ones),
-      VX_TEST(test_context_over_the_property_limit_is_left_to_the_general_path),
+      VX_TEST(test_context_over_a_limit_is_left_to_the_general_path),
       VX_TEST(test_what_it_does_not_understand_is_declined),
       VX_TEST(test_more_properties_than_fit_are_declined),
       VX_TEST(test_bodies_beyond_the_limit_or_the_buffer_are_declined),
