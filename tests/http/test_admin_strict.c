@@ -47,6 +47,16 @@ static bool on_for(const char *flag, const char *context) {
   return on;
 }
 
+/* An Unleash import into production (200); returns its warnings count. */
+static size_t import_warnings(const char *state) {
+  json_t *summary =
+      adm("POST", "/api/v1/admin/import?format=unleash&environment=production",
+          state, 200);
+  size_t n = json_array_size(json_object_get(summary, "warnings"));
+  json_decref(summary);
+  return n;
+}
+
 /* ---- constraints */
 
 static void test_inverted_that_is_not_a_boolean_is_refused_naming_it(void) {
@@ -67,15 +77,13 @@ static void test_inverted_that_is_not_a_boolean_is_refused_naming_it(void) {
           "caseInsensitive must be true or false, got number");
   /* An import keeps the flag, and the constraint is never true: fail
    * closed rather than guess the meaning. */
-  json_t *summary =
-      adm("POST", "/api/v1/admin/import?format=unleash&environment=production",
+  CU_ASSERT_EQUAL(
+      import_warnings(
           "{\"features\": [{\"name\": \"inv-imported\", \"enabled\": true, "
           "\"strategies\": [{\"name\": \"default\", \"constraints\": "
           "[{\"contextName\": \"country\", \"operator\": \"IN\", \"values\": "
-          "[\"NO\"], \"inverted\": \"yes\"}]}]}]}",
-          200);
-  CU_ASSERT_EQUAL(json_array_size(json_object_get(summary, "warnings")), 1);
-  json_decref(summary);
+          "[\"NO\"], \"inverted\": \"yes\"}]}]}]}"),
+      1);
   CU_ASSERT_FALSE(
       on_for("inv-imported", "{\"context\": {\"country\": \"NO\"}}"));
   CU_ASSERT_FALSE(
@@ -100,11 +108,7 @@ static void test_a_bad_in_cidr_entry_is_refused_or_left_out(void) {
            "{\"features\": [{\"name\": \"cidr\", \"enabled\": true, "
            "\"strategies\": [{\"name\": \"default\", \"constraints\": %s}]}]}",
            cons);
-  json_t *summary =
-      adm("POST", "/api/v1/admin/import?format=unleash&environment=production",
-          import, 200);
-  CU_ASSERT_EQUAL(json_array_size(json_object_get(summary, "warnings")), 1);
-  json_decref(summary);
+  CU_ASSERT_EQUAL(import_warnings(import), 1);
   CU_ASSERT_TRUE(
       on_for("cidr", "{\"context\": {\"remoteAddress\": \"10.1.2.3\"}}"));
   CU_ASSERT_TRUE(
@@ -149,15 +153,12 @@ test_variants_of_one_name_or_fixed_weights_over_1000_are_refused(void) {
           "environments.production.variants",
           "the fixed weights add up to 1100, over 1000");
   /* An import keeps them: Unleash's clients use the weights as given. */
-  json_t *summary = adm(
-      "POST", "/api/v1/admin/import?format=unleash&environment=production",
-      "{\"features\": [{\"name\": \"dup\", \"enabled\": true, \"strategies\": "
-      "[{\"name\": \"default\"}], \"variants\": [{\"name\": \"blue\", "
-      "\"weight\": 1, \"weightType\": \"fix\"}, {\"name\": \"blue\", "
-      "\"weight\": 1500, \"weightType\": \"fix\"}]}]}",
-      200);
-  CU_ASSERT(json_array_size(json_object_get(summary, "warnings")) >= 1);
-  json_decref(summary);
+  CU_ASSERT(import_warnings(
+                "{\"features\": [{\"name\": \"dup\", \"enabled\": true, "
+                "\"strategies\": [{\"name\": \"default\"}], \"variants\": "
+                "[{\"name\": \"blue\", \"weight\": 1, \"weightType\": "
+                "\"fix\"}, {\"name\": \"blue\", \"weight\": 1500, "
+                "\"weightType\": \"fix\"}]}]}") >= 1);
   json_t *flag = adm("GET", "/api/v1/admin/flags/dup", NULL, 200);
   CU_ASSERT_EQUAL(
       json_array_size(adm_at(flag, "environments.production.variants")), 2);
@@ -199,22 +200,24 @@ static void test_names_a_url_cannot_reach_are_refused(void) {
 /* The message once quoted the key after its document was freed: bytes of
  * freed heap in the answer (heap-use-after-free under AddressSanitizer). */
 static void test_an_import_naming_a_flag_twice_says_which(void) {
-  json_t *e = adm_err("POST", "/api/v1/admin/import?format=native", ADMIN,
-                      "{\"flags\": [{\"key\": \"twice-imported-flag\"}, "
-                      "{\"key\": \"twice-imported-flag\"}]}",
-                      NULL, 400, "VALIDATION_FAILED", "twice-imported-flag");
-  CU_ASSERT_STRING_EQUAL(adm_str(e, "message"),
-                         "flag twice-imported-flag appears twice");
-  json_decref(e);
-  e = adm_err("POST",
-              "/api/v1/admin/import?format=unleash&environment=production",
-              ADMIN,
-              "{\"features\": [{\"name\": \"twice-in-a-state\"}, {\"name\": "
-              "\"twice-in-a-state\"}]}",
-              NULL, 400, "VALIDATION_FAILED", "twice-in-a-state");
-  CU_ASSERT_STRING_EQUAL(adm_str(e, "message"),
-                         "flag twice-in-a-state appears twice");
-  json_decref(e);
+  static const char *const cases[][3] = {
+      {"/api/v1/admin/import?format=native",
+       "{\"flags\": [{\"key\": \"twice-imported-flag\"}, "
+       "{\"key\": \"twice-imported-flag\"}]}",
+       "twice-imported-flag"},
+      {"/api/v1/admin/import?format=unleash&environment=production",
+       "{\"features\": [{\"name\": \"twice-in-a-state\"}, "
+       "{\"name\": \"twice-in-a-state\"}]}",
+       "twice-in-a-state"},
+  };
+  for (size_t i = 0; i < 2; i++) {
+    json_t *e = adm_err("POST", cases[i][0], ADMIN, cases[i][1], NULL, 400,
+                        "VALIDATION_FAILED", cases[i][2]);
+    char want[128];
+    snprintf(want, sizeof want, "flag %s appears twice", cases[i][2]);
+    CU_ASSERT_STRING_EQUAL(adm_str(e, "message"), want);
+    json_decref(e);
+  }
 }
 
 int main(void) {

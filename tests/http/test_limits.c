@@ -341,32 +341,25 @@ static void test_a_context_over_the_property_limit_is_refused(void) {
 /* Each flag reads a value again: with 1,000 flags testing a property, one
  * 1 MB value cost about 5 s of CPU in one bulk request. */
 static void test_a_context_value_over_the_length_limit_is_refused(void) {
-  char *value = malloc(4100);
+  char value[4100], body[4200];
   memset(value, 'v', 4097);
   value[4097] = '\0';
-  char *body = malloc(4200);
-  snprintf(body, 4200,
-           "{\"context\": {\"targetingKey\": \"u\", \"email\": "
-           "\"%s\"}}",
-           value + 1); /* 4096 bytes */
+  const char *ofrep = "{\"context\": {\"targetingKey\": \"u\", \"email\": "
+                      "\"%s\"}}";
+  snprintf(body, sizeof body, ofrep, value + 1); /* 4096 bytes */
   expect(&adm_d, "POST", "/ofrep/v1/evaluate/flags", body, 200, NULL, NULL);
-  snprintf(body, 4200,
-           "{\"context\": {\"targetingKey\": \"u\", \"email\": "
-           "\"%s\"}}",
-           value);
+  snprintf(body, sizeof body, ofrep, value);
   expect(&adm_d, "POST", "/ofrep/v1/evaluate/flags/known", body, 400,
          "INVALID_CONTEXT",
          "context.email is 4097 bytes, more than the limit of 4096 (setting "
          "max_context_value_bytes)");
   expect(&adm_d, "POST", "/ofrep/v1/evaluate/flags", body, 400,
          "INVALID_CONTEXT", "max_context_value_bytes");
-  snprintf(body, 4200, "{\"context\": {\"userId\": \"%s\"}}", value);
+  snprintf(body, sizeof body, "{\"context\": {\"userId\": \"%s\"}}", value);
   expect(&adm_d, "POST", "/api/v1/evaluate/known", body, 400,
          "CONTEXT_TOO_LARGE", "context field userId is 4097 bytes");
   expect(&adm_d, "POST", "/api/v1/evaluate", body, 400, "CONTEXT_TOO_LARGE",
          NULL);
-  free(body);
-  free(value);
 }
 
 int main(void) {
