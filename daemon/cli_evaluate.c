@@ -9,6 +9,7 @@
 #include "decision_json.h"
 #include "engine.h"
 #include "eval.h"
+#include "json_limit.h"
 #include "log.h"
 #include "plugin_host.h"
 #include "state.h"
@@ -104,7 +105,7 @@ static int parse_options(int argc, char **argv, options *o, FILE *errs) {
 static int evaluate_one(const vx_env *env, const char *flag, const char *text,
                         const char *where, FILE *out, FILE *errs) {
   json_error_t jerr;
-  json_t *obj = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+  json_t *obj = vx_json_parse_str(text, JSON_REJECT_DUPLICATES, &jerr);
   if (obj == NULL) {
     fprintf(errs, "vexild evaluate: %s: invalid JSON at column %d: %s\n", where,
             jerr.column, jerr.text);

@@ -14,6 +14,9 @@
 
 #include <vexil/error.h>
 
+#include "context.h"
+#include "json_limit.h"
+
 #define BODY_LIMIT_MAX (1024LL * 1024 * 1024) /* 1 GiB */
 #define FILE_SIZE_MAX (1024L * 1024)          /* of a configuration file */
 
@@ -60,6 +63,12 @@ static const key keys[] = {
      0},
     {"log_level", "VEXIL_LOG_LEVEL", "log-level", K_LEVEL, F(log_level), 0, 0},
     {"demo", "VEXIL_DEMO", "demo", K_BOOL, F(demo), 0, 0},
+    {"max_json_depth", "VEXIL_MAX_JSON_DEPTH", "max-json-depth", K_INT,
+     F(max_json_depth), VX_JSON_DEPTH_MIN, VX_JSON_DEPTH_MAX},
+    {"max_context_properties", "VEXIL_MAX_CONTEXT_PROPERTIES",
+     "max-context-properties", K_INT, F(max_context_properties), 1, 65536},
+    {"max_context_value_bytes", "VEXIL_MAX_CONTEXT_VALUE_BYTES",
+     "max-context-value-bytes", K_INT, F(max_context_value_bytes), 64, 1048576},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -75,6 +84,9 @@ void vx_config_defaults(vx_config *cfg) {
   cfg->threads = 16;
   cfg->max_streams = 256;
   cfg->log_level = VX_LOG_INFO;
+  cfg->max_json_depth = VX_JSON_DEPTH_DEFAULT;
+  cfg->max_context_properties = VX_CONTEXT_MAX_PROPS_DEFAULT;
+  cfg->max_context_value_bytes = VX_CONTEXT_MAX_VALUE_DEFAULT;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)
@@ -233,11 +245,13 @@ static int set_text(vx_config *cfg, const key *k, const char *s, char *msg,
     return 0;
   case K_ENVNAME: {
     size_t n = strlen(s);
-    if (n == 0 || n > 63 ||
+    /* A '.' at the end: civetweb would drop it from a URL path. */
+    if (n == 0 || n > 63 || s[n - 1] == '.' ||
         strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                   "0123456789_.-") != n) {
       snprintf(msg, msglen,
-               "must be 1 to 63 characters from A-Z a-z 0-9 _ . -");
+               "must be 1 to 63 characters from A-Z a-z 0-9 _ . -, not "
+               "ending in .");
       return -1;
     }
     memcpy(field, s, n + 1);

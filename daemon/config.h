@@ -16,6 +16,11 @@
  *   access log           access_log            VEXIL_ACCESS_LOG      false
  *   log level            log_level             VEXIL_LOG_LEVEL       info
  *   demo flags           demo                  VEXIL_DEMO            false
+ *   JSON nesting         max_json_depth        VEXIL_MAX_JSON_DEPTH  64
+ *   context properties   max_context_properties
+ *                                  VEXIL_MAX_CONTEXT_PROPERTIES        256
+ *   context value bytes  max_context_value_bytes
+ *                                  VEXIL_MAX_CONTEXT_VALUE_BYTES       4096
  */
 #ifndef VX_CONFIG_H
 #define VX_CONFIG_H
@@ -43,6 +48,12 @@ typedef struct vx_config {
   bool access_log;
   vx_log_level log_level;
   bool demo; /* seed demo flags into an empty database */
+  /* Parser limits (json_limit.h, context.h): arrays and objects nested in
+   * any JSON read from outside (16..128), properties in one evaluation
+   * context (1..65536), bytes of one context value (64..1048576). */
+  int max_json_depth;
+  int max_context_properties;
+  int max_context_value_bytes;
 } vx_config;
 
 /* What the command line asks for. */
@@ -70,7 +81,9 @@ int vx_config_load_env(vx_config *cfg, char *const *envp, char *err,
  *   --config FILE (or VEXIL_CONFIG), --listen ADDR:PORT, --database PATH,
  *   --data-dir DIR, --plugin-dir DIR (repeatable, replaces the list),
  *   --default-environment NAME, --open-evaluation, --access-log,
- *   --log-level LEVEL, --demo, --check-config, --version, --help.
+ *   --log-level LEVEL, --demo, --max-json-depth N,
+ *   --max-context-properties N, --max-context-value-bytes N,
+ *   --check-config, --version, --help.
  * Fills cfg (database resolved against data_dir) and *action. Returns 0,
  * or VX_EINVAL with a message in err. argv[0] is the program name. */
 int vx_config_from_args(int argc, char **argv, char *const *envp,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "constraint_items.h"
 #include "regex.h"
 
 struct vx_constraint_impl {
@@ -70,147 +71,9 @@ static bool is_list_op(vx_op op) {
          op == VX_OP_IN_CIDR;
 }
 
-/* ---------------------------------------------------------- values */
-
-/* JavaScript's String.prototype.trim: ASCII and Unicode white space. */
-static size_t js_space_at(const unsigned char *s, size_t len) {
-  if (len == 0)
-    return 0;
-  if (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r'))
-    return 1;
-  if (len >= 2 && s[0] == 0xC2 && s[1] == 0xA0) /* U+00A0 */
-    return 2;
-  if (len < 3)
-    return 0;
-  unsigned cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
-  if ((s[0] & 0xF0) != 0xE0 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-    return 0;
-  if (cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
-      cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 ||
-      cp == 0xFEFF)
-    return 3;
-  return 0;
-}
-
-static size_t js_space_before(const unsigned char *s, size_t len) {
-  if (len == 0)
-    return 0;
-  if (js_space_at(s + len - 1, 1) == 1)
-    return 1;
-  if (len >= 2 && js_space_at(s + len - 2, 2) == 2)
-    return 2;
-  if (len >= 3 && js_space_at(s + len - 3, 3) == 3)
-    return 3;
-  return 0;
-}
-
-static const char *trim(const char *s, size_t *len) {
-  const unsigned char *u = (const unsigned char *)s;
-  size_t n = *len, k;
-  while ((k = js_space_at(u, n)) > 0) {
-    u += k;
-    n -= k;
-  }
-  while ((k = js_space_before(u, n)) > 0)
-    n -= k;
-  *len = n;
-  return (const char *)u;
-}
-
-/* The items of a list, pointing into the JSON or into `text`. */
-typedef struct items {
-  size_t n;
-  const char **s;
-  size_t *len;
-  char *text; /* converted numbers, VX_SCALAR_TEXT_MAX each */
-} items;
-
-static void items_free(items *it) {
-  free(it->s);
-  free(it->len);
-  free(it->text);
-  memset(it, 0, sizeof *it);
-}
-
-/* Appends one JSON scalar; null is skipped, so is an item that is empty
- * after trimming when `clean` (Unleash's cleanValues). */
-static int items_add(items *it, const json_t *v, bool clean) {
-  const char *s;
-  size_t len;
-  if (json_is_null(v))
-    return 0;
-  if (json_is_string(v)) {
-    s = json_string_value(v);
-    len = json_string_length(v);
-  } else {
-    char *slot = it->text + it->n * VX_SCALAR_TEXT_MAX;
-    int n = vx_json_scalar_text(v, slot, VX_SCALAR_TEXT_MAX);
-    if (n < 0)
-      return VX_EINVAL;
-    s = slot;
-    len = (size_t)n;
-  }
-  if (clean) {
-    s = trim(s, &len);
-    if (len == 0)
-      return 0;
-  }
-  it->s[it->n] = s;
-  it->len[it->n] = len;
-  it->n++;
-  return 0;
-}
-
-/* Reads `values` (an array) or, as a fallback, `value`, or the other way
- * round for single-value operators. A spelling counts as missing when it
- * is absent, null, "" or []. */
-static int read_items(const json_t *def, bool list, items *it, char *err,
-                      size_t errlen) {
-  const json_t *values = json_object_get(def, "values");
-  const json_t *value = json_object_get(def, "value");
-  if (values != NULL && !json_is_null(values) && !json_is_array(values)) {
-    snprintf(err, errlen, "constraint values must be an array");
-    return VX_EINVAL;
-  }
-  if (value != NULL && (json_is_array(value) || json_is_object(value))) {
-    snprintf(err, errlen, "constraint value must be a string");
-    return VX_EINVAL;
-  }
-  size_t cap = (json_is_array(values) ? json_array_size(values) : 0) + 1;
-  it->s = calloc(cap, sizeof *it->s);
-  it->len = calloc(cap, sizeof *it->len);
-  it->text = malloc(cap * VX_SCALAR_TEXT_MAX);
-  if (it->s == NULL || it->len == NULL || it->text == NULL) {
-    snprintf(err, errlen, "out of memory");
-    return VX_ENOMEM;
-  }
-  bool value_given = value != NULL && !json_is_null(value) &&
-                     !(json_is_string(value) && json_string_length(value) == 0);
-  /* Single-value operators: `value` as given, untrimmed (a regex). */
-  if (!list && value_given)
-    return items_add(it, value, false);
-  if (json_is_array(values)) {
-    size_t i;
-    const json_t *v;
-    json_array_foreach(values, i, v) {
-      if (items_add(it, v, true) != 0) {
-        snprintf(err, errlen, "constraint values[%zu] must be a string", i);
-        return VX_EINVAL;
-      }
-      if (!list && it->n == 1)
-        return 0;
-    }
-  }
-  if (list && it->n == 0 && value_given)
-    return items_add(it, value, true);
-  if (!list && it->n == 0 && value != NULL && json_is_string(value))
-    return items_add(it, value, false); /* "" itself: Number("") is 0 */
-  return 0;
-}
-
 /* ---------------------------------------------------------- compile */
 
-static int compile_strings(vx_constraint *c, const items *it) {
+static int compile_strings(vx_constraint *c, const vx_items *it) {
   vx_constraint_impl *m = c->impl;
   m->items = calloc(it->n + 1, sizeof *m->items);
   m->lens = calloc(it->n + 1, sizeof *m->lens);
@@ -235,9 +98,11 @@ static int compile_strings(vx_constraint *c, const items *it) {
 }
 
 /* Compiles the operator's data; on a bad value writes "OP: why" to err
- * and returns VX_EPARSE. */
-static int compile_op(vx_constraint *c, const items *it, char *err,
-                      size_t errlen) {
+ * and returns VX_EPARSE. A bad entry of an IN_CIDR list is left out
+ * instead (as Unleash's remoteAddress ignores one): *skipped is set and
+ * err names the first, unless an earlier problem is already there. */
+static int compile_op(vx_constraint *c, const vx_items *it, bool *skipped,
+                      char *err, size_t errlen) {
   vx_constraint_impl *m = c->impl;
   const char *op = vx_op_name(c->op);
   const char *v = it->n > 0 ? it->s[0] : NULL;
@@ -270,7 +135,7 @@ static int compile_op(vx_constraint *c, const items *it, char *err,
   case VX_OP_DATE_AFTER:
   case VX_OP_DATE_BEFORE: {
     size_t n = it->len[0];
-    const char *s = trim(v, &n);
+    const char *s = vx_js_trim(v, &n);
     if (vx_time_parse(s, n, &m->ms) == 0)
       return 0;
     snprintf(err, errlen, "%s: \"%.*s\" is not an ISO 8601 date", op, vl, v);
@@ -298,13 +163,17 @@ static int compile_op(vx_constraint *c, const items *it, char *err,
     if (m->cidrs == NULL)
       return VX_ENOMEM;
     for (size_t i = 0; i < it->n; i++) {
-      if (vx_cidr_parse(it->s[i], it->len[i], &m->cidrs[i]) != 0) {
-        int l = (int)(it->len[i] > 80 ? 80 : it->len[i]);
-        snprintf(err, errlen, "%s: \"%.*s\" is not an IP address or CIDR range",
-                 op, l, it->s[i]);
-        return VX_EPARSE;
+      if (vx_cidr_parse(it->s[i], it->len[i], &m->cidrs[m->n]) == 0) {
+        m->n++;
+        continue;
       }
-      m->n = i + 1;
+      int l = (int)(it->len[i] > 80 ? 80 : it->len[i]);
+      if (!*skipped)
+        snprintf(err, errlen,
+                 "%s: \"%.*s\" is not an IP address or CIDR range (left "
+                 "out)",
+                 op, l, it->s[i]);
+      *skipped = true;
     }
     return 0;
   case VX_OP_INVALID:
@@ -339,6 +208,17 @@ int vx_constraint_compile(const json_t *def, vx_constraint *out, char *err,
     return VX_ENOMEM;
   }
   out->field_id = vx_field_from_name(out->field);
+  /* "inverted": "yes" read as false would silently invert the meaning. */
+  static const char *const flags[] = {"inverted", "caseInsensitive"};
+  for (size_t i = 0; i < 2; i++) {
+    const json_t *b = json_object_get(def, flags[i]);
+    if (b != NULL && !json_is_null(b) && !json_is_boolean(b)) {
+      snprintf(err, errlen,
+               "constraint on %s: %s must be true or false, got %s", out->field,
+               flags[i], vx_json_type_name(b));
+      return VX_ETYPE;
+    }
+  }
   out->inverted = json_is_true(json_object_get(def, "inverted"));
   out->case_insensitive = json_is_true(json_object_get(def, "caseInsensitive"));
   const json_t *opj = json_object_get(def, "operator");
@@ -356,17 +236,19 @@ int vx_constraint_compile(const json_t *def, vx_constraint *out, char *err,
     snprintf(err, errlen, "out of memory");
     return VX_ENOMEM;
   }
-  items it = {0};
-  int rc = read_items(def, is_list_op(out->op), &it, err, errlen);
+  vx_items it = {0};
+  bool skipped = false; /* an item left out: usable, but not clean */
+  int rc = vx_items_read(def, is_list_op(out->op), &it, &skipped, err, errlen);
   if (rc == 0) {
-    rc = compile_op(out, &it, err, errlen);
+    rc = compile_op(out, &it, &skipped, err, errlen);
     if (rc == VX_ENOMEM)
       snprintf(err, errlen, "out of memory");
   }
-  items_free(&it);
-  if (rc == 0)
-    out->never = false;
-  return rc;
+  vx_items_free(&it);
+  if (rc != 0)
+    return rc;
+  out->never = false;
+  return skipped ? VX_EPARSE : 0;
 }
 
 /* ---------------------------------------------------------- evaluate */

@@ -16,9 +16,14 @@
  *  - `caseInsensitive` applies to STR_* and REGEX (Unleash ignores it for
  *    the others, and so do we);
  *  - `inverted` negates the result, including for a missing field;
- *  - an unknown operator, or a value that cannot be compiled (bad number,
- *    date, version, CIDR, or a regex RE2 would refuse) makes the constraint
- *    false whatever `inverted` says: it never raises at evaluation time.
+ *  - an unknown operator, a value that cannot be compiled (bad number,
+ *    date, version, or a regex RE2 would refuse), or an `inverted` or
+ *    `caseInsensitive` that is not a boolean (nor null) makes the
+ *    constraint false whatever `inverted` says: it never raises at
+ *    evaluation time;
+ *  - a bad item of a list (an object or array among `values`, an IN_CIDR
+ *    entry that is not an address or range) is left out, and the other
+ *    items still match, as Unleash's remoteAddress does with its IPs.
  */
 #ifndef VX_CONSTRAINT_H
 #define VX_CONSTRAINT_H
@@ -73,10 +78,13 @@ typedef struct vx_constraint {
 /* Compiles one Unleash constraint object. Always fills *out so that it can
  * be evaluated and freed. Returns 0 when the constraint is well formed;
  * otherwise returns VX_EINVAL (shape: not an object, contextName missing),
- * VX_EUNSUPPORTED (unknown operator) or VX_EPARSE (bad value, with what and
- * why in err, e.g. "REGEX: backreferences are not supported (RE2 syntax)")
- * and sets out->never, so that an Unleash import can keep it (false) while
- * an admin write refuses it. Allocates; free with vx_constraint_free. */
+ * VX_ETYPE (inverted or caseInsensitive not a boolean), VX_EUNSUPPORTED
+ * (unknown operator) or VX_EPARSE (bad value, with what and why in err,
+ * e.g. "REGEX: backreferences are not supported (RE2 syntax)"), so that an
+ * admin write refuses it while an Unleash import keeps it. Whether it can
+ * be evaluated is out->never: set for all of these but a bad list item,
+ * which is left out (VX_EPARSE, never false: the rest of the list works).
+ * Allocates; free with vx_constraint_free. */
 int vx_constraint_compile(const json_t *def, vx_constraint *out, char *err,
                           size_t errlen);
 

@@ -5,6 +5,7 @@
 #include "context.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,100 @@ void vx_context_init(vx_context *ctx) {
   memset(ctx, 0, sizeof *ctx);
 }
 
+/* ---- properties: a bounded list, sorted once, searched by halves */
+
+static atomic_size_t max_props = VX_CONTEXT_MAX_PROPS_DEFAULT;
+static atomic_size_t max_value = VX_CONTEXT_MAX_VALUE_DEFAULT;
+
+void vx_context_set_max_props(int n) {
+  atomic_store_explicit(&max_props, n > 0 ? (size_t)n : 1,
+                        memory_order_relaxed);
+}
+
+size_t vx_context_max_props(void) {
+  return atomic_load_explicit(&max_props, memory_order_relaxed);
+}
+
+void vx_context_set_max_value(int bytes) {
+  atomic_store_explicit(&max_value, bytes > 0 ? (size_t)bytes : 1,
+                        memory_order_relaxed);
+}
+
+size_t vx_context_max_value(void) {
+  return atomic_load_explicit(&max_value, memory_order_relaxed);
+}
+
+void vx_context_too_long(const char *what, size_t len, char *err,
+                         size_t errlen) {
+  if (err != NULL && errlen > 0)
+    snprintf(err, errlen,
+             "%.100s is %zu bytes, more than the limit of %zu (setting "
+             "max_context_value_bytes)",
+             what, len, vx_context_max_value());
+}
+
+/* Stable: equal names keep their order, so the first one given wins. */
+static void insertion_sort(vx_prop *p, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    vx_prop x = p[i];
+    size_t j = i;
+    for (; j > 0 && strcmp(p[j - 1].name, x.name) > 0; j--)
+      p[j] = p[j - 1];
+    p[j] = x;
+  }
+}
+
+/* Stable too, bottom-up, with a scratch array of n. */
+static void merge_sort(vx_prop *p, vx_prop *tmp, size_t n) {
+  for (size_t w = 1; w < n; w *= 2) {
+    for (size_t lo = 0; lo < n; lo += 2 * w) {
+      size_t mid = lo + w < n ? lo + w : n,
+             hi = lo + 2 * w < n ? lo + 2 * w : n;
+      size_t a = lo, b = mid, o = lo;
+      while (a < mid && b < hi)
+        tmp[o++] = strcmp(p[b].name, p[a].name) < 0 ? p[b++] : p[a++];
+      while (a < mid)
+        tmp[o++] = p[a++];
+      while (b < hi)
+        tmp[o++] = p[b++];
+    }
+    memcpy(p, tmp, n * sizeof *p);
+  }
+}
+
+int vx_context_set_props(vx_context *ctx, vx_prop *props, size_t n) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) /* only those with a value */
+    if (props[i].value.ptr != NULL && props[i].name != NULL)
+      props[k++] = props[i];
+  ctx->props = NULL;
+  ctx->n_props = 0;
+  if (k <= VX_CONTEXT_SORT_INLINE) {
+    insertion_sort(props, k);
+  } else {
+    vx_prop *tmp = malloc(k * sizeof *tmp);
+    if (tmp == NULL)
+      return VX_ENOMEM;
+    merge_sort(props, tmp, k);
+    free(tmp);
+  }
+  size_t u = 0;
+  for (size_t i = 0; i < k; i++) /* the first of equal names wins */
+    if (u == 0 || strcmp(props[u - 1].name, props[i].name) != 0)
+      props[u++] = props[i];
+  ctx->props = props;
+  ctx->n_props = u;
+  return 0;
+}
+
+void vx_context_too_many(size_t n, char *err, size_t errlen) {
+  if (err != NULL && errlen > 0)
+    snprintf(err, errlen,
+             "the context has %zu properties, more than the limit of %zu "
+             "(setting max_context_properties)",
+             n, vx_context_max_props());
+}
+
 const char *vx_context_lookup(const vx_context *ctx, vx_field id,
                               const char *name, size_t *len) {
   if (ctx == NULL)
@@ -72,14 +167,23 @@ const char *vx_context_lookup(const vx_context *ctx, vx_field id,
   }
   if (name == NULL)
     return NULL;
-  for (size_t i = 0; i < ctx->n_props; i++) {
-    const vx_prop *p = &ctx->props[i];
-    if (p->value.ptr != NULL && p->name[0] == name[0] &&
-        strcmp(p->name, name) == 0) {
+  size_t lo = 0, hi = ctx->n_props;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const vx_prop *p = &ctx->props[mid];
+    /* The first byte decides most probes without a call. */
+    int cmp = (unsigned char)p->name[0] - (unsigned char)name[0];
+    if (cmp == 0)
+      cmp = strcmp(p->name, name);
+    if (cmp == 0) {
       if (len != NULL)
         *len = p->value.len;
       return p->value.ptr;
     }
+    if (cmp < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return NULL;
 }
@@ -245,6 +349,12 @@ static int convert_value(const json_t *v, vx_str *dst, char **arena,
   if (json_is_string(v)) {
     dst->ptr = json_string_value(v);
     dst->len = json_string_length(v);
+    if (dst->len > vx_context_max_value()) {
+      char where[128];
+      snprintf(where, sizeof where, "context field %s%s", prefix, name);
+      vx_context_too_long(where, dst->len, err, errlen);
+      return VX_ETOOBIG;
+    }
     return 1;
   }
   int n = vx_json_scalar_text(v, *arena, VX_SCALAR_TEXT_MAX);
@@ -330,8 +440,17 @@ int vx_context_from_json(const json_t *obj, vx_context_json *out, char *err,
       }
     }
   }
-  out->ctx.props = out->props;
-  out->ctx.n_props = np;
+  if (np > vx_context_max_props()) {
+    vx_context_json_dispose(out);
+    vx_context_too_many(np, err, errlen);
+    return VX_ETOOBIG;
+  }
+  if (vx_context_set_props(&out->ctx, out->props, np) != 0) {
+    vx_context_json_dispose(out);
+    if (err != NULL && errlen > 0)
+      snprintf(err, errlen, "out of memory");
+    return VX_ENOMEM;
+  }
   out->root = json_incref((json_t *)obj);
   return 0;
 }

@@ -39,6 +39,8 @@ typedef struct vx_prop {
 
 struct vx_context {
   vx_str field[VX_FIELD_COUNT];
+  /* Sorted by name (strcmp), each name once, every value present: set them
+   * with vx_context_set_props, which makes them so. */
   const vx_prop *props;
   size_t n_props;
   /* Cache for currentTime, filled on first use by vx_context_time. The
@@ -59,9 +61,43 @@ const char *vx_json_type_name(const json_t *v);
 /* Resets ctx to the empty context. */
 void vx_context_init(vx_context *ctx);
 
+/* The most properties a context built from JSON may have: the setting
+ * max_context_properties (1..65536). vexild sets it once at start, before
+ * any request; reading it is safe from any thread. A larger context is
+ * refused with VX_ETOOBIG, so that no request makes the daemon sort and
+ * search an unbounded list. */
+#define VX_CONTEXT_MAX_PROPS_DEFAULT 256
+void vx_context_set_max_props(int n);
+size_t vx_context_max_props(void);
+/* The message for a context of n properties over that limit, into err. */
+void vx_context_too_many(size_t n, char *err, size_t errlen);
+
+/* The longest string value a context built from JSON may have, in bytes:
+ * the setting max_context_value_bytes (64..1048576), set as the above.
+ * Constraints, plugins and hashes read a value once per flag, so a bulk
+ * evaluation costs flags x value length: a longer value is refused with
+ * VX_ETOOBIG. Numbers and booleans are always shorter. */
+#define VX_CONTEXT_MAX_VALUE_DEFAULT 4096
+void vx_context_set_max_value(int bytes);
+size_t vx_context_max_value(void);
+/* The message for `what` (e.g. "context field properties.email") of len
+ * bytes over that limit, into err. */
+void vx_context_too_long(const char *what, size_t len, char *err,
+                         size_t errlen);
+
+/* Makes props[0..n) the properties of ctx, arranged for lookups by binary
+ * search: those without a value (ptr NULL) are dropped, the rest sorted by
+ * name, and of equal names only the first (in the given order) is kept.
+ * Rearranges props in place (it must outlive ctx) and sets ctx->props and
+ * ctx->n_props. Allocation-free for n <= VX_CONTEXT_SORT_INLINE; above, a
+ * scratch array: returns 0, or VX_ENOMEM (ctx then has no properties). */
+#define VX_CONTEXT_SORT_INLINE 32
+int vx_context_set_props(vx_context *ctx, vx_prop *props, size_t n);
+
 /* Field lookup as Unleash resolves a contextName: a well-known field when
- * present, else the property of that name. NULL when absent. Lock- and
- * allocation-free. `id` is vx_field_from_name(name), precomputed. */
+ * present, else the property of that name, found by binary search. NULL
+ * when absent. Lock- and allocation-free. `id` is vx_field_from_name(name),
+ * precomputed. */
 const char *vx_context_lookup(const vx_context *ctx, vx_field id,
                               const char *name, size_t *len);
 
@@ -87,7 +123,10 @@ typedef struct vx_context_json {
  * absent. Unknown top-level keys are ignored (OFREP callers map them to
  * properties before calling). Returns 0, or VX_ETYPE with a message in
  * err naming the field when a value is an object or array, or when
- * "properties" is not an object. Free with vx_context_json_dispose. */
+ * "properties" is not an object, or VX_ETOOBIG when there are more
+ * properties than vx_context_max_props or a value is longer than
+ * vx_context_max_value (the message names the limit and the setting).
+ * Free with vx_context_json_dispose. */
 int vx_context_from_json(const json_t *obj, vx_context_json *out, char *err,
                          size_t errlen);
 void vx_context_json_dispose(vx_context_json *c);

@@ -108,8 +108,10 @@ int vx_req_auth_eval(vx_req *req);
 /* Reads the body (at most cfg->body_limit bytes, else 413 BODY_TOO_LARGE)
  * and parses it as JSON. An empty body gives an empty object when
  * empty_ok. Malformed JSON: 400 PARSE_ERROR (OFREP) or INVALID_JSON with
- * "line L column C: text". Returns a new reference, or NULL when an error
- * was sent. */
+ * "line L column C: text"; nesting deeper than max_json_depth (checked
+ * before jansson recurses, json_limit.h): 400 PARSE_ERROR (OFREP) or
+ * JSON_TOO_DEEP naming the limit and the setting. Returns a new reference,
+ * or NULL when an error was sent. */
 json_t *vx_req_json(vx_req *req, bool empty_ok);
 
 /* The two halves of vx_req_json. vx_req_body reads the body, with the

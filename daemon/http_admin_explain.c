@@ -235,9 +235,14 @@ void vx_admin_explain(vx_req *req, char *const *arg) {
   }
   vx_context_json cj;
   char err[512];
-  if (vx_context_from_json(json_is_object(context) ? context : NULL, &cj, err,
-                           sizeof err) != 0) {
-    vx_admin_error(req, 400, "INVALID_CONTEXT", "context", "%s", err);
+  int rc = vx_context_from_json(json_is_object(context) ? context : NULL, &cj,
+                                err, sizeof err);
+  if (rc != 0) {
+    vx_admin_error(req, rc == VX_ENOMEM ? 500 : 400,
+                   rc == VX_ENOMEM    ? "INTERNAL"
+                   : rc == VX_ETOOBIG ? "CONTEXT_TOO_LARGE"
+                                      : "INVALID_CONTEXT",
+                   "context", "%s", err);
     json_decref(body);
     return;
   }

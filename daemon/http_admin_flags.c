@@ -14,64 +14,6 @@
 
 #define WRITE_ATTEMPTS 8
 
-/* The service names an invalid environment state as "environments.ENV"
- * with the message "ENV: strategies[N] (name): ...": narrow the field to
- * the strategy, then to its constraint ("strategies[N]: constraints[M]:")
- * or, when the message starts with one of its parameters (or says
- * "missing parameter P"), to that parameter. doc is the document that
- * was sent. */
-static void refine_field(vx_werr *e, const json_t *doc) {
-  if (strcmp(e->code, "VALIDATION_FAILED") != 0 ||
-      strncmp(e->field, "environments.", 13) != 0)
-    return;
-  const char *env = e->field + 13;
-  size_t n = strlen(env);
-  if (strchr(env, '.') != NULL || strncmp(e->message, env, n) != 0 ||
-      strncmp(e->message + n, ": strategies[", 13) != 0)
-    return;
-  const char *m = e->message + n + 2;
-  const char *close = strchr(m, ']');
-  if (close == NULL)
-    return;
-  char *endp;
-  unsigned long idx = strtoul(m + 11, &endp, 10);
-  if (endp != close)
-    return;
-  char field[256];
-  int fl = snprintf(field, sizeof field, "environments.%s.strategies[%lu]", env,
-                    idx);
-  /* "strategies[N] (name): rollout must be ..." */
-  const char *rest = close + 1;
-  /* "strategies[N]: constraints[M]: ..." */
-  unsigned long ci;
-  int used = 0;
-  if (sscanf(rest, ": constraints[%lu]%n", &ci, &used) == 1 && used > 0 &&
-      fl > 0 && (size_t)fl < sizeof field)
-    snprintf(field + fl, sizeof field - (size_t)fl, ".constraints[%lu]", ci);
-  if (strncmp(rest, " (", 2) == 0 && (rest = strstr(rest, "): ")) != NULL) {
-    rest += 3;
-    if (strncmp(rest, "missing parameter ", 18) == 0)
-      rest += 18;
-    const json_t *params = json_object_get(
-        json_array_get(
-            json_object_get(
-                json_object_get(json_object_get(doc, "environments"), env),
-                "strategies"),
-            idx),
-        "parameters");
-    size_t w = strcspn(rest, " :");
-    const char *pname;
-    json_t *pv;
-    json_object_foreach((json_t *)params, pname, pv) {
-      if (strlen(pname) == w && strncmp(pname, rest, w) == 0 && fl > 0 &&
-          (size_t)fl < sizeof field)
-        snprintf(field + fl, sizeof field - (size_t)fl, ".parameters.%s",
-                 pname);
-    }
-  }
-  snprintf(e->field, sizeof e->field, "%s", field);
-}
-
 /* ------------------------------------------------------ the flag writes */
 
 /* Read, change, write with if_revision = the revision read; retried when
@@ -126,7 +68,7 @@ void vx_admin_run_flag_write(vx_req *req, const vx_admin_flag_write *w) {
       json_decref(cur);
       continue;
     } else {
-      refine_field(&err, doc);
+      vx_admin_refine_field(&err, doc);
       vx_send_werr(req, &err);
     }
     json_decref(doc);
@@ -202,7 +144,7 @@ void vx_admin_flags(vx_req *req, char *const *arg) {
                      "flag %s already exists (archived flags too: restore it)",
                      json_string_value(json_object_get(body, "key")));
     else {
-      refine_field(&err, body);
+      vx_admin_refine_field(&err, body);
       vx_send_werr(req, &err);
     }
   }

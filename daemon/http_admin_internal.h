@@ -1,6 +1,6 @@
 /*
- * http_admin_internal.h - what http_admin.c and http_admin_misc.c share:
- * the handler signature of the admin routing table and small helpers.
+ * http_admin_internal.h - what the http_admin*.c modules share: the
+ * handler signature of the admin routing table and small helpers.
  * Not for other modules (the admin API's contract is http.h + the route
  * table at the top of http_admin.c).
  */
@@ -46,6 +46,15 @@ void vx_admin_location(char *buf, size_t len, const char *prefix,
 void vx_admin_error(vx_req *req, int status, const char *code,
                     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* The service names an invalid environment state as "environments.ENV"
+ * with the message "ENV: strategies[N] (name): ...": narrow the field to
+ * the strategy, then to its constraint ("strategies[N]: constraints[M]:")
+ * and the constraint's member, or, when the message starts with one of its
+ * parameters (or says "missing parameter P"), to that parameter, or to its
+ * variants. "ENV: variants[...]" narrows to the flag's variants. doc is
+ * the document that was sent. Only VALIDATION_FAILED is touched. */
+void vx_admin_refine_field(vx_werr *e, const json_t *doc);
 
 /* The "revision" of a flag document (of its last change). */
 int64_t vx_admin_revision_of(const json_t *flag);

@@ -371,9 +371,14 @@ static json_t *native_context(vx_req *req, vx_context_json *cj) {
     return NULL;
   char err[512];
   const json_t *context;
+  int rc = VX_ETYPE;
   if (!body_context(body, &context, err, sizeof err) ||
-      vx_context_from_json(context, cj, err, sizeof err) != 0) {
-    vx_send_error(req, 400, "INVALID_CONTEXT", "%s", err);
+      (rc = vx_context_from_json(context, cj, err, sizeof err)) != 0) {
+    vx_send_error(req, rc == VX_ENOMEM ? 500 : 400,
+                  rc == VX_ENOMEM    ? "INTERNAL"
+                  : rc == VX_ETOOBIG ? "CONTEXT_TOO_LARGE"
+                                     : "INVALID_CONTEXT",
+                  "%s", err);
     json_decref(body);
     return NULL;
   }

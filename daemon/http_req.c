@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "json_limit.h"
 #include "log.h"
 
 /* Debian's civetweb adds mg_disable_keep_alive (close the connection
@@ -443,8 +444,13 @@ json_t *vx_req_parse(vx_req *req, const char *body, size_t len, bool empty_ok) {
     return NULL;
   }
   json_error_t e;
-  json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
-  if (j == NULL)
+  json_t *j = vx_json_parse(body, len, JSON_REJECT_DUPLICATES, &e);
+  if (j == NULL && vx_json_too_deep(&e))
+    vx_send_error(req, 400, req->ofrep ? "PARSE_ERROR" : "JSON_TOO_DEEP",
+                  "line %d column %d: the JSON nests deeper than %d levels, "
+                  "the limit (setting max_json_depth)",
+                  e.line, e.column, vx_json_max_depth());
+  else if (j == NULL)
     vx_send_error(req, 400, bad, "line %d column %d: %s", e.line, e.column,
                   e.text);
   return j;

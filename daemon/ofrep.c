@@ -206,24 +206,6 @@ void vx_jbuf_u64(vx_jbuf *b, uint64_t v) {
   vx_jbuf_put(b, tmp + sizeof tmp - n, n);
 }
 
-void vx_jbuf_json(vx_jbuf *b, const json_t *v) {
-  const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY;
-  size_t room = b->cap - b->len;
-  size_t need = json_dumpb(v, room > 0 ? b->ptr + b->len : NULL, room, flags);
-  if (need == 0) { /* cannot be encoded: should not happen */
-    PUT_LIT(b, "null");
-    return;
-  }
-  if (need <= room) {
-    b->len += need;
-    return;
-  }
-  if (!jbuf_grow(b, need))
-    return;
-  json_dumpb(v, b->ptr + b->len, need, flags);
-  b->len += need;
-}
-
 /* ----------------------------------------------------------- context */
 
 /* One scalar into *dst: 1 when set, 0 when absent (null), VX_ETYPE. */
@@ -235,6 +217,12 @@ static int map_value(vx_ofrep_context *c, size_t *arena_used, const json_t *v,
   if (json_is_string(v)) {
     dst->ptr = json_string_value(v);
     dst->len = json_string_length(v);
+    if (dst->len > vx_context_max_value()) {
+      char what[128];
+      snprintf(what, sizeof what, "context.%s%s", where, key);
+      vx_context_too_long(what, dst->len, err, errlen);
+      return VX_ETOOBIG;
+    }
     return 1;
   }
   char *at = c->arena + *arena_used;
@@ -334,6 +322,16 @@ int vx_ofrep_context_map(const json_t *context, vx_ofrep_context *out,
       }
     }
   }
+  if (rc >= 0 && np > vx_context_max_props()) {
+    vx_context_too_many(np, err, errlen);
+    rc = VX_ETOOBIG;
+  }
+  /* Top-level keys come first in props: they win over a "properties"
+   * member of the same name. */
+  if (rc >= 0 && vx_context_set_props(&out->ctx, out->props, np) != 0) {
+    snprintf(err, errlen, "out of memory");
+    rc = VX_ENOMEM;
+  }
   if (rc < 0) {
     vx_ofrep_context_dispose(out);
     return rc;
@@ -341,8 +339,6 @@ int vx_ofrep_context_map(const json_t *context, vx_ofrep_context *out,
   out->has_targeting_key = targeting.ptr != NULL;
   if (out->ctx.field[VX_FIELD_USER_ID].ptr == NULL && targeting.ptr != NULL)
     out->ctx.field[VX_FIELD_USER_ID] = targeting;
-  out->ctx.props = out->props;
-  out->ctx.n_props = np;
   return 0;
 }
 
@@ -466,7 +462,7 @@ static void write_value(vx_jbuf *b, const vx_decision *d) {
   if (!d->enabled || v == NULL)
     return; /* OFREP's codeDefaultFlag */
   const vx_payload *p = &v->payload;
-  bool has_payload = p->type != VX_PAYLOAD_NONE && p->typed != NULL;
+  bool has_payload = p->type != VX_PAYLOAD_NONE && p->json != NULL;
   if (kind == VX_OFREP_STRING) {
     PUT_LIT(b, ",\"value\":");
     if (p->value != NULL && p->type_name != NULL)
@@ -477,7 +473,7 @@ static void write_value(vx_jbuf *b, const vx_decision *d) {
   }
   if (has_payload) {
     PUT_LIT(b, ",\"value\":");
-    vx_jbuf_json(b, p->typed);
+    vx_jbuf_put(b, p->json, p->json_len); /* compiled text: no recursion */
   } else if (kind == VX_OFREP_VARIANT) {
     PUT_LIT(b, ",\"value\":");
     vx_jbuf_str(b, v->name, strlen(v->name));

@@ -89,8 +89,6 @@ bool vx_utf8_valid(const char *s, size_t n);
  * invalid bytes become '?', and it stops before a character that would
  * not fit whole. Returns the length written. */
 size_t vx_utf8_copy(char *out, size_t cap, const char *s);
-/* Appends any JSON value, compact. */
-void vx_jbuf_json(vx_jbuf *b, const json_t *v);
 
 /* ----------------------------------------------------------- context */
 
@@ -112,7 +110,10 @@ typedef struct vx_ofrep_context {
 /* Maps an OFREP context object (see above); NULL is the empty context.
  * Returns 0, VX_ETYPE with a message naming the key in err ("context.plan
  * must be a string, number or boolean, got object"; also when context is
- * not an object), or VX_ENOMEM. Always leaves *out safe to dispose. */
+ * not an object), VX_ETOOBIG when it has more properties than
+ * vx_context_max_props or a value longer than vx_context_max_value
+ * (INVALID_CONTEXT on the wire), or VX_ENOMEM. Always
+ * leaves *out safe to dispose. */
 int vx_ofrep_context_map(const json_t *context, vx_ofrep_context *out,
                          char *err, size_t errlen);
 void vx_ofrep_context_dispose(vx_ofrep_context *c);

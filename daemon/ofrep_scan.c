@@ -75,6 +75,8 @@ static bool string(scan *s, vx_str *v) {
   *w = '\0'; /* at or before the closing quote */
   v->ptr = start;
   v->len = (size_t)(w - start);
+  if (v->len > vx_context_max_value())
+    return false; /* the general path words the error */
   return high < 0x80 || vx_utf8_valid(v->ptr, v->len);
 }
 
@@ -187,6 +189,9 @@ static bool object(scan *s, member_fn on_member, void *arg) {
 
 /* ---- the context */
 
+_Static_assert(VX_OFREP_INLINE_PROPS <= VX_CONTEXT_SORT_INLINE,
+               "a scanned context is sorted without allocating");
+
 typedef struct mapping {
   vx_ofrep_context *out;
   vx_str targeting;
@@ -264,13 +269,14 @@ int vx_ofrep_scan(const char *text, size_t len, char *strings, size_t cap,
     return 0;
   /* The "properties" members come after the top-level ones, as
    * vx_ofrep_context_map puts them. */
-  if (m.n_props + m.n_nested > VX_OFREP_INLINE_PROPS)
-    return 0;
+  size_t n = m.n_props + m.n_nested;
+  if (n > VX_OFREP_INLINE_PROPS || n > vx_context_max_props())
+    return 0; /* over the limit: the general path words the error */
   memcpy(out->props + m.n_props, m.nested, m.n_nested * sizeof *m.nested);
   out->has_targeting_key = m.targeting.ptr != NULL;
   if (out->ctx.field[VX_FIELD_USER_ID].ptr == NULL && m.targeting.ptr != NULL)
     out->ctx.field[VX_FIELD_USER_ID] = m.targeting;
-  out->ctx.props = out->props;
-  out->ctx.n_props = m.n_props + m.n_nested;
+  /* At most VX_OFREP_INLINE_PROPS: sorted without allocating. */
+  vx_context_set_props(&out->ctx, out->props, n);
   return 1;
 }

@@ -4,7 +4,7 @@
  * Nearly every evaluation request is {"context": {...}} with a handful of
  * scalar values. vx_ofrep_scan maps such a body straight into a
  * vx_ofrep_context, with no allocation, and with the result that
- * json_loadb (JSON_REJECT_DUPLICATES) followed by vx_ofrep_context_map
+ * a jansson parse (JSON_REJECT_DUPLICATES) followed by vx_ofrep_context_map
  * would give. It vouches only for what it understands entirely:
  *
  *   the body is one object whose only member is "context" (an object or
@@ -12,7 +12,8 @@
  *   most 15 digits, true, false or null, and "properties" is an object of
  *   such values; strings are valid UTF-8 with the two-character escapes
  *   only (\" \\ \/ \b \f \n \r \t); no key appears twice in an object;
- *   at most VX_OFREP_INLINE_PROPS properties.
+ *   at most VX_OFREP_INLINE_PROPS properties (and vx_context_max_props),
+ *   strings of at most vx_context_max_value bytes.
  *
  * For anything else (malformed JSON, a \u escape, a real number, an array,
  * another top-level member, a duplicate key, ...) it declines, and the

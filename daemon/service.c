@@ -12,6 +12,7 @@
 
 #include <vexil/sdk.h>
 
+#include "json_limit.h"
 #include "log.h"
 #include "service_internal.h"
 #include "service_reload.h"
@@ -233,6 +234,10 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
   if (svc == NULL)
     return VX_ENOMEM;
   svc->cfg = *cfg;
+  /* The parser limits are process-wide: set before any request. */
+  vx_json_set_max_depth(cfg->max_json_depth);
+  vx_context_set_max_props(cfg->max_context_properties);
+  vx_context_set_max_value(cfg->max_context_value_bytes);
   pthread_mutex_init(&svc->lock, NULL);
   int rc = vx_state_init(&svc->st);
   svc->flags = json_object();

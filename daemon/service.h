@@ -73,7 +73,9 @@ typedef struct vx_service vx_service;
  * first admin token in an empty database (secret from VEXIL_ADMIN_TOKEN,
  * else generated and returned in *new_admin_secret, to be printed once;
  * free it), seeds demo flags when cfg->demo and the database is empty,
- * builds and publishes the first snapshot. */
+ * builds and publishes the first snapshot. Sets the process-wide parser
+ * limits (cfg->max_json_depth, cfg->max_context_properties,
+ * cfg->max_context_value_bytes) first. */
 int vx_service_open(const vx_config *cfg, vx_service **out,
                     char **new_admin_secret, char *err, size_t errlen);
 void vx_service_close(vx_service *svc);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_limit.h"
 #include "service_internal.h"
 
 #define TEXT_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
@@ -27,7 +28,8 @@ json_t *vx_flag_text(const json_t *doc) {
 json_t *vx_flag_parse(const json_t *text) {
   if (!json_is_string(text))
     return NULL;
-  return json_loadb(json_string_value(text), json_string_length(text), 0, NULL);
+  return vx_json_parse_stored(json_string_value(text), json_string_length(text),
+                              0, NULL);
 }
 
 json_t *vx_service_flag_locked(vx_service *svc, const char *key) {

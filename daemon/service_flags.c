@@ -6,21 +6,16 @@
 #include <string.h>
 
 #include "flag.h"
+#include "json_limit.h"
 #include "log.h"
 #include "service_internal.h"
 
 /* ------------------------------------------------------------ validation */
 
-/* A flag key: 1..255 bytes of UTF-8 (jansson checked it), no control
- * character, no '/' (keys appear in URL paths). */
+/* A flag key: 1..255 bytes of UTF-8 (jansson checked it) that a URL path
+ * reaches (vx_addressable_name). */
 static bool valid_key(const char *k) {
-  size_t n = strlen(k);
-  if (n == 0 || n > 255)
-    return false;
-  for (const unsigned char *p = (const unsigned char *)k; *p; p++)
-    if (*p < 0x20 || *p == 0x7f || *p == '/')
-      return false;
-  return true;
+  return strlen(k) <= 255 && vx_addressable_name(k);
 }
 
 static int merge_state(vx_service *svc, json_t *states, const char *env,
@@ -179,6 +174,53 @@ static int check_dependencies(vx_service *svc, const json_t *flag,
   return 0;
 }
 
+/* The json payloads of one list of variants: nested at most max_json_depth
+ * (a deeper one would be parsed at every compile). */
+static int check_payload_list(const json_t *variants, const char *where,
+                              vx_werr *err) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(variants, i, v) {
+    const json_t *payload = json_object_get(v, "payload");
+    const char *type = json_string_value(json_object_get(payload, "type"));
+    const json_t *value = json_object_get(payload, "value");
+    if (type == NULL || strcmp(type, "json") != 0 || !json_is_string(value))
+      continue; /* a JSON value given as it is came in a bounded body */
+    int limit = vx_json_max_depth();
+    size_t at;
+    if (vx_json_depth_ok(json_string_value(value), json_string_length(value),
+                         limit, &at))
+      continue;
+    char field[256];
+    snprintf(field, sizeof field, "%s[%zu].payload.value", where, i);
+    return vx_werr_set(err, VX_ETOOBIG, 400, "VALIDATION_FAILED", field,
+                       "%s nests deeper than %d levels (at byte %zu), the "
+                       "limit (setting max_json_depth)",
+                       field, limit, at + 1);
+  }
+  return 0;
+}
+
+/* Every json payload of env's state, flag and strategy variants: on
+ * strict writes and lenient imports alike. */
+static int check_payloads(const json_t *flag, const char *env, vx_werr *err) {
+  const json_t *state =
+      json_object_get(json_object_get(flag, "environments"), env);
+  char where[256];
+  snprintf(where, sizeof where, "environments.%s.variants", env);
+  int rc = check_payload_list(json_object_get(state, "variants"), where, err);
+  size_t i;
+  json_t *s;
+  json_array_foreach(json_object_get(state, "strategies"), i, s) {
+    if (rc != 0)
+      break;
+    snprintf(where, sizeof where, "environments.%s.strategies[%zu].variants",
+             env, i);
+    rc = check_payload_list(json_object_get(s, "variants"), where, err);
+  }
+  return rc;
+}
+
 /* Compiles the state of env strictly; on failure names the place. */
 static int check_compiles(vx_service *svc, const json_t *flag, const char *env,
                           vx_werr *err) {
@@ -208,8 +250,9 @@ int vx_service_prepare_flag_locked(vx_service *svc, const json_t *doc,
   const char *key = json_string_value(json_object_get(doc, "key"));
   if (key == NULL || !valid_key(key))
     return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "key",
-                       "key must be 1..255 bytes without '/' or control "
-                       "characters");
+                       "key must be 1..255 bytes without '/', '\\' or control "
+                       "characters, not ending in '.' (a URL could not reach "
+                       "it)");
   json_t *current = vx_service_flag_locked(svc, key);
   int64_t current_rev =
       json_integer_value(json_object_get(current, "revision"));
@@ -250,6 +293,8 @@ int vx_service_prepare_flag_locked(vx_service *svc, const json_t *doc,
             : NULL;
     if (before != NULL && json_equal(before, json_object_get(states, name)))
       continue;
+    if ((rc = check_payloads(flag, name, err)) != 0)
+      break; /* refused on imports too: never stored */
     vx_werr problem;
     int prc = check_compiles(svc, flag, name, &problem);
     if (prc == 0)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_limit.h"
 #include "log.h"
 #include "service_internal.h"
 
@@ -36,11 +37,13 @@ static int prepare(vx_service *svc, import *im, const json_t *doc,
                                           &flag, err);
   if (rc != 0)
     return rc;
+  /* key lives in flag: use it before flag is released. */
   const char *key = json_string_value(json_object_get(flag, "key"));
   if (json_object_get(im->flags, key) != NULL) {
+    vx_werr_set(err, VX_EEXIST, 400, "VALIDATION_FAILED", key,
+                "flag %s appears twice", key);
     json_decref(flag);
-    return vx_werr_set(err, VX_EEXIST, 400, "VALIDATION_FAILED", key,
-                       "flag %s appears twice", key);
+    return VX_EEXIST;
   }
   json_t *text = vx_flag_text(flag);
   rc = text != NULL && json_object_set_new(im->flags, key, text) == 0
@@ -55,12 +58,14 @@ static int segment_into(import *im, const json_t *seg, size_t i, vx_werr *err) {
   char key[64];
   if (json_is_integer(id))
     snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
-  else if (json_is_string(id) && json_string_length(id) > 0 &&
-           json_string_length(id) < sizeof key)
+  else if (json_is_string(id) && json_string_length(id) < sizeof key &&
+           vx_addressable_name(json_string_value(id)))
     snprintf(key, sizeof key, "%s", json_string_value(id));
   else
     return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "segments",
-                       "segments[%zu].id must be a number or a string", i);
+                       "segments[%zu].id must be a number or a string of "
+                       "1..63 bytes that a URL can reach",
+                       i);
   const json_t *cons = json_object_get(seg, "constraints");
   if (cons != NULL && !json_is_array(cons))
     return vx_werr_set(err, VX_ETYPE, 400, "INVALID_TYPE", "segments",
@@ -398,7 +403,7 @@ static const char demo_state[] =
     "\"default\"}]}]}";
 
 int vx_service_seed_demo(vx_service *svc, char *err, size_t errlen) {
-  json_t *doc = json_loads(demo_state, 0, NULL);
+  json_t *doc = vx_json_parse_str(demo_state, 0, NULL);
   vx_principal system = {.role = VX_ROLE_ADMIN, .name = "demo"};
   vx_werr werr = {0};
   /* vx_service_import_unleash takes the lock: the service is not shared

@@ -79,7 +79,9 @@ int vx_service_publish_locked(vx_service *svc, const json_t *keys, bool full,
 /* Validates doc against the current documents and returns the complete
  * new flag document (a new reference) in *out. strict: every changed
  * state must compile strictly (admin writes); otherwise problems are only
- * collected as text into warnings (an array, may be NULL). */
+ * collected as text into warnings (an array, may be NULL). Either way a
+ * json variant payload nested deeper than max_json_depth is refused (400
+ * VALIDATION_FAILED, its path in err->field). */
 int vx_service_prepare_flag_locked(vx_service *svc, const json_t *doc,
                                    int64_t if_revision, bool strict,
                                    json_t *warnings, json_t **out,
@@ -106,7 +108,13 @@ json_t *vx_sorted_values(const json_t *obj, json_t *(*copy)(const json_t *));
  * *n of them, or NULL on out-of-memory. */
 const char **vx_sorted_keys(const json_t *obj, size_t *n);
 
-/* An environment name: [A-Za-z0-9_.-]{1,63}. */
+/* Whether a name (flag key, segment id, environment) reaches its resource
+ * as a URL path segment, URL-encoded: civetweb decodes the path, reads
+ * '\\' as '/', and drops the dots at the end of a segment (so ".", ".."
+ * and "a." would name another resource). Not empty, no '/', no '\\', no
+ * control character, no '.' at the end. */
+bool vx_addressable_name(const char *n);
+/* An environment name: [A-Za-z0-9_.-]{1,63}, addressable. */
 bool vx_valid_env_name(const char *n);
 bool vx_env_exists_locked(vx_service *svc, const char *name);
 

@@ -12,10 +12,19 @@
 
 /* ------------------------------------------------- transaction helpers */
 
-/* An environment name: [A-Za-z0-9_.-]{1,63}. */
+bool vx_addressable_name(const char *n) {
+  size_t len = strlen(n);
+  if (len == 0 || n[len - 1] == '.')
+    return false;
+  for (const unsigned char *p = (const unsigned char *)n; *p; p++)
+    if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+      return false;
+  return true;
+}
+
 bool vx_valid_env_name(const char *n) {
   size_t len = strlen(n);
-  if (len == 0 || len > 63)
+  if (len == 0 || len > 63 || !vx_addressable_name(n))
     return false;
   return strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                    "0123456789_.-") == len;
@@ -168,11 +177,13 @@ int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
     snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT, json_integer_value(idj));
   else if (json_is_string(idj) && json_string_length(idj) > 0 &&
            json_string_length(idj) < sizeof id &&
-           strchr(json_string_value(idj), '/') == NULL)
+           vx_addressable_name(json_string_value(idj)))
     snprintf(id, sizeof id, "%s", json_string_value(idj));
   else
     return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "id",
-                       "id must be a number or a short string without '/'");
+                       "id must be a number or a string of 1..63 bytes "
+                       "without '/', '\\' or control characters, not ending "
+                       "in '.' (a URL could not reach it)");
   const json_t *name = json_object_get(doc, "name");
   const json_t *desc = json_object_get(doc, "description");
   const json_t *cons = json_object_get(doc, "constraints");
@@ -301,7 +312,8 @@ int vx_service_put_environment(vx_service *svc, const vx_principal *actor,
                                const char *name, vx_werr *err) {
   if (name == NULL || !vx_valid_env_name(name))
     return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "name",
-                       "an environment name is 1..63 of A-Z a-z 0-9 _ . -");
+                       "an environment name is 1..63 of A-Z a-z 0-9 _ . -, "
+                       "not ending in '.' (a URL could not reach it)");
   pthread_mutex_lock(&svc->lock);
   int rc;
   uint64_t revision;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "flag.h"
+#include "json_limit.h"
 
 json_t *vx_state_native_def(const json_t *flag, const char *env) {
   const json_t *state =
@@ -192,7 +193,7 @@ int vx_state_import_unleash_file(vx_state *st, const char *path,
                                  const char *env, vx_import_mode mode,
                                  char *err, size_t errlen) {
   json_error_t jerr;
-  json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+  json_t *doc = vx_json_parse_file(path, JSON_REJECT_DUPLICATES, &jerr);
   if (doc == NULL) {
     if (json_error_code(&jerr) == json_error_cannot_open_file) {
       snprintf(err, errlen, "%s: %s", path, jerr.text);
@@ -239,7 +240,8 @@ json_t *vx_state_feature(const json_t *def, const char *env, char *err,
   if (json_is_string(def)) {
     json_error_t jerr;
     json_decref(obj);
-    obj = json_loadb(json_string_value(def), json_string_length(def), 0, &jerr);
+    obj = vx_json_parse_stored(json_string_value(def), json_string_length(def),
+                               0, &jerr);
     if (obj == NULL) {
       snprintf(err, errlen, "the stored definition is not JSON: %s", jerr.text);
       return NULL;

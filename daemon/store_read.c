@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_limit.h"
 #include "store_internal.h"
 
 #define LOAD_FLAGS (JSON_DECODE_ANY | JSON_ALLOW_NUL)
@@ -23,8 +24,8 @@ static int col_json(vx_store *st, sqlite3_stmt *s, int i, const char *what,
     return 0;
   }
   json_error_t jerr;
-  *out =
-      json_loadb(text, (size_t)sqlite3_column_bytes(s, i), LOAD_FLAGS, &jerr);
+  *out = vx_json_parse_stored(text, (size_t)sqlite3_column_bytes(s, i),
+                              LOAD_FLAGS, &jerr);
   return *out != NULL
              ? 0
              : vx_store_refuse(st, VX_EPARSE, "%s: stored JSON is invalid: %s",

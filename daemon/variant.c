@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "host_api.h"
+#include "json_limit.h"
 
 static int set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -47,18 +48,25 @@ static int compile_payload(const json_t *def, size_t idx, vx_payload *p,
     p->value = strdup(json_string_value(value));
   } else if (value != NULL && !json_is_null(value)) {
     /* A native client may send a JSON value directly: keep its text. */
-    p->value = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+    p->value = vx_json_dump_compact(value, NULL);
   } else {
     p->value = strdup("");
   }
   if (p->type_name == NULL || p->value == NULL)
     return VX_ENOMEM;
   int rc = 0;
+  json_t *typed = NULL;
   switch (p->type) {
   case VX_PAYLOAD_JSON: {
     json_error_t jerr;
-    p->typed = json_loads(p->value, JSON_DECODE_ANY, &jerr);
-    if (p->typed == NULL)
+    typed = vx_json_parse_stored(p->value, strlen(p->value), JSON_DECODE_ANY,
+                                 &jerr);
+    if (typed == NULL && vx_json_too_deep(&jerr))
+      rc = set_err(err, errlen, VX_ETOOBIG,
+                   "variants[%zu].payload.value nests deeper than %d levels "
+                   "(at line %d column %d)",
+                   idx, VX_JSON_DEPTH_MAX, jerr.line, jerr.column);
+    else if (typed == NULL)
       rc = set_err(err, errlen, VX_EPARSE,
                    "variants[%zu].payload.value is not valid JSON: %s at "
                    "line %d column %d",
@@ -73,9 +81,9 @@ static int compile_payload(const json_t *def, size_t idx, vx_payload *p,
                    "\"%s\"",
                    idx, p->value);
     } else if (d == floor(d) && fabs(d) < 9007199254740992.0) {
-      p->typed = json_integer((json_int_t)d);
+      typed = json_integer((json_int_t)d);
     } else {
-      p->typed = json_real(d);
+      typed = json_real(d);
     }
     break;
   }
@@ -88,11 +96,89 @@ static int compile_payload(const json_t *def, size_t idx, vx_payload *p,
   default:
     break;
   }
-  if (p->typed == NULL)
-    p->typed = json_string(p->value);
-  if (p->typed == NULL) /* not UTF-8: already checked by the parser */
-    p->typed = json_null();
-  return rc;
+  if (typed == NULL)
+    typed = json_string(p->value);
+  if (typed == NULL) /* not UTF-8: already checked by the parser */
+    typed = json_null();
+  /* Written without recursion; freeing typed recurses, but at most
+   * VX_JSON_DEPTH_MAX levels deep. */
+  p->json = vx_json_dump_compact(typed, &p->json_len);
+  json_decref(typed);
+  return p->json != NULL ? rc : VX_ENOMEM;
+}
+
+/* A problem that leaves the set usable (an import keeps it, a strict write
+ * refuses it): the first one is reported in err and returned. */
+static void soft(int *first, char *err, size_t errlen, int rc, const char *fmt,
+                 ...) __attribute__((format(printf, 5, 6)));
+static void soft(int *first, char *err, size_t errlen, int rc, const char *fmt,
+                 ...) {
+  if (*first != 0)
+    return;
+  *first = rc;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* Unleash's weights are thousandths: a "fix" weight is at most 1000, and
+ * the fixed weights together too (the variable ones share the rest). */
+static void check_weight_type(const json_t *def, size_t idx, uint32_t weight,
+                              uint64_t *fixed, int *first, char *err,
+                              size_t errlen) {
+  const json_t *type = json_object_get(def, "weightType");
+  if (type == NULL || json_is_null(type))
+    return;
+  const char *t = json_string_value(type);
+  if (t == NULL || (strcmp(t, "fix") != 0 && strcmp(t, "variable") != 0)) {
+    soft(first, err, errlen, VX_EINVAL,
+         "variants[%zu].weightType must be \"fix\" or \"variable\"", idx);
+    return;
+  }
+  if (strcmp(t, "fix") != 0)
+    return;
+  *fixed += weight;
+  if (weight > 1000)
+    soft(first, err, errlen, VX_ERANGE,
+         "variants[%zu].weight: a fixed weight is at most 1000 (thousandths), "
+         "got %u",
+         idx, weight);
+}
+
+static int by_name(const void *a, const void *b) {
+  const vx_variant *x = *(const vx_variant *const *)a,
+                   *y = *(const vx_variant *const *)b;
+  int c = strcmp(x->name, y->name);
+  return c != 0 ? c : (x > y) - (x < y);
+}
+
+/* Two variants of one name: an answer's "variant" could not tell them
+ * apart. Sorted by name, so a long list costs n log n. */
+static int check_unique_names(const vx_variant_set *vs, int *first, char *err,
+                              size_t errlen) {
+  if (vs->n < 2)
+    return 0;
+  const vx_variant **sorted = malloc(vs->n * sizeof *sorted);
+  if (sorted == NULL)
+    return VX_ENOMEM;
+  for (size_t i = 0; i < vs->n; i++)
+    sorted[i] = &vs->items[i];
+  qsort(sorted, vs->n, sizeof *sorted, by_name);
+  size_t dup = vs->n, orig = 0; /* the earliest repeat, and its original */
+  for (size_t i = 1; i < vs->n; i++) {
+    size_t at = (size_t)(sorted[i] - vs->items);
+    if (strcmp(sorted[i - 1]->name, sorted[i]->name) == 0 && at < dup) {
+      dup = at;
+      orig = (size_t)(sorted[i - 1] - vs->items);
+    }
+  }
+  free(sorted);
+  if (dup < vs->n)
+    soft(first, err, errlen, VX_EEXIST,
+         "variants[%zu].name \"%s\" is the name of variants[%zu] too", dup,
+         vs->items[dup].name, orig);
+  return 0;
 }
 
 static int compile_overrides(const json_t *list, size_t idx, vx_variant *v,
@@ -174,7 +260,7 @@ int vx_variant_set_compile(const json_t *variants, const char *group,
   out->items = calloc(n, sizeof *out->items);
   if (out->items == NULL)
     return VX_ENOMEM;
-  uint64_t total = 0;
+  uint64_t total = 0, fixed = 0;
   for (size_t i = 0; i < n; i++) {
     const json_t *def = json_array_get(variants, i);
     if (!json_is_object(def))
@@ -201,6 +287,7 @@ int vx_variant_set_compile(const json_t *variants, const char *group,
                      "got %g",
                      i, w);
     v->weight = (uint32_t)w;
+    check_weight_type(def, i, v->weight, &fixed, &first_error, err, errlen);
     total += v->weight;
     if (v->weight > 0)
       out->n_weighted++;
@@ -225,7 +312,17 @@ int vx_variant_set_compile(const json_t *variants, const char *group,
     if (v->n_overrides > 0)
       out->has_overrides = true;
   }
+  if (total > UINT32_MAX)
+    return set_err(err, errlen, VX_ERANGE,
+                   "variants: the weights add up to %llu, over %u",
+                   (unsigned long long)total, UINT32_MAX);
   out->total_weight = (uint32_t)total;
+  if (fixed > 1000)
+    soft(&first_error, err, errlen, VX_ERANGE,
+         "variants: the fixed weights add up to %llu, over 1000",
+         (unsigned long long)fixed);
+  if (check_unique_names(out, &first_error, err, errlen) != 0)
+    return VX_ENOMEM;
   return first_error;
 }
 
@@ -300,7 +397,7 @@ void vx_variant_set_free(vx_variant_set *vs) {
     free(v->name);
     free(v->payload.type_name);
     free(v->payload.value);
-    json_decref(v->payload.typed);
+    free(v->payload.json);
     for (size_t j = 0; j < v->n_overrides; j++) {
       free(v->overrides[j].field);
       vx_strset_free(v->overrides[j].values);

@@ -32,7 +32,11 @@ typedef struct vx_payload {
   vx_payload_type type;
   char *type_name; /* as given: "string", "json", "csv", "number" */
   char *value;     /* as given (Unleash sends text) */
-  json_t *typed;   /* the value as JSON: string, number, parsed JSON doc */
+  /* The value as compact JSON text, written once at compile: a string, a
+   * number, or the parsed JSON document. Answers copy it as it is, so the
+   * evaluation path never walks (nor recurses into) a payload. */
+  char *json;
+  size_t json_len;
 } vx_payload;
 
 typedef struct vx_override {
@@ -71,9 +75,20 @@ typedef enum vx_variant_how {
 /* Compiles a JSON array of Unleash variants (NULL or [] gives an empty
  * set). The stickiness is the first variant's "stickiness", else
  * `fallback_stickiness` (a strategy's own), else "default". `group` is the
- * hash group (the flag key, or a strategy's groupId). Returns 0, or
- * VX_EINVAL / VX_ETYPE with the variant's index and field in err. Always
- * leaves *out safe to free. Allocates; free with vx_variant_set_free. */
+ * hash group (the flag key, or a strategy's groupId). Returns 0, or an
+ * error with the variant's index and field in err (the first problem).
+ * A malformed variant (not an object, no name, a weight that is not a
+ * whole number 0..1000000) stops the compile there. These leave the set
+ * whole and usable, so that an import keeps it while a strict
+ * write refuses it:
+ *  - a payload that is not what its type says (VX_EPARSE, VX_EINVAL), or a
+ *    json payload nested deeper than VX_JSON_DEPTH_MAX (VX_ETOOBIG), is
+ *    kept as a JSON string of its text;
+ *  - a weightType other than "fix" or "variable" (VX_EINVAL), a "fix"
+ *    weight over 1000 or fixed weights adding up to more (VX_ERANGE);
+ *  - two variants of one name (VX_EEXIST).
+ * Always leaves *out safe to free. Allocates; free with
+ * vx_variant_set_free. */
 int vx_variant_set_compile(const json_t *variants, const char *group,
                            const char *fallback_stickiness, vx_variant_set *out,
                            char *err, size_t errlen);

@@ -176,6 +176,30 @@ static void test_bad_context_is_refused_with_its_line(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(errs, "invalid JSON"));
 }
 
+static void test_json_nested_too_deep_is_refused_before_parsing(void) {
+  char deep[2048];
+  memset(deep, '[', 800);
+  memset(deep + 800, ']', 800);
+  deep[1600] = '\0';
+  char text[2100];
+  snprintf(text, sizeof text, "{\"features\": %s}", deep);
+  write_file(bad_path, text);
+  char args[4096];
+  snprintf(args, sizeof args, "evaluate --unleash-state '%s' --flag x",
+           bad_path);
+  CU_ASSERT_EQUAL(run(args), 2);
+  char want[300];
+  snprintf(want, sizeof want, "%s:1:77: nesting deeper than 64 levels",
+           bad_path);
+  CU_ASSERT_PTR_NOT_NULL(strstr(errs, want));
+  snprintf(text, sizeof text, "{\"userId\": %s}", deep);
+  snprintf(args, sizeof args,
+           "evaluate --unleash-state '%s' --flag checkout --context '%s'",
+           state_path, text);
+  CU_ASSERT_EQUAL(run(args), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(errs, "nesting deeper than 64 levels"));
+}
+
 static void test_missing_arguments_print_usage(void) {
   CU_ASSERT_EQUAL(run("evaluate --flag x"), 2);
   CU_ASSERT_PTR_NOT_NULL(strstr(errs, "usage: vexild evaluate"));
@@ -206,6 +230,7 @@ int main(void) {
       VX_TEST(test_malformed_state_names_file_line_and_column),
       VX_TEST(test_state_of_the_wrong_shape_is_refused),
       VX_TEST(test_bad_context_is_refused_with_its_line),
+      VX_TEST(test_json_nested_too_deep_is_refused_before_parsing),
       VX_TEST(test_missing_arguments_print_usage),
       VX_TEST(test_help_and_version),
       {NULL, NULL},

@@ -67,7 +67,10 @@ static bool cfg_equal(const vx_config *a, const vx_config *b) {
          a->open_evaluation == b->open_evaluation &&
          a->body_limit == b->body_limit && a->threads == b->threads &&
          a->max_streams == b->max_streams && a->access_log == b->access_log &&
-         a->log_level == b->log_level && a->demo == b->demo;
+         a->log_level == b->log_level && a->demo == b->demo &&
+         a->max_json_depth == b->max_json_depth &&
+         a->max_context_properties == b->max_context_properties &&
+         a->max_context_value_bytes == b->max_context_value_bytes;
 }
 
 /* ---- defaults */
@@ -87,6 +90,9 @@ static void test_defaults_are_the_documented_ones(void) {
   CU_ASSERT_FALSE(cfg.access_log);
   CU_ASSERT_EQUAL(cfg.log_level, VX_LOG_INFO);
   CU_ASSERT_FALSE(cfg.demo);
+  CU_ASSERT_EQUAL(cfg.max_json_depth, 64);
+  CU_ASSERT_EQUAL(cfg.max_context_properties, 256);
+  CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 4096);
 }
 
 static void test_no_arguments_serve_on_the_embedded_default(void) {
@@ -115,7 +121,10 @@ static const char full_file[] = "# every setting\n"
                                 "max_streams = 0;\n"
                                 "access_log = true;\n"
                                 "log_level = \"debug\";\n"
-                                "demo = true;\n";
+                                "demo = true;\n"
+                                "max_json_depth = 100;\n"
+                                "max_context_properties = 17;\n"
+                                "max_context_value_bytes = 100;\n";
 
 static void test_file_sets_every_setting(void) {
   vx_config cfg;
@@ -138,6 +147,9 @@ static void test_file_sets_every_setting(void) {
   CU_ASSERT_TRUE(cfg.access_log);
   CU_ASSERT_EQUAL(cfg.log_level, VX_LOG_DEBUG);
   CU_ASSERT_TRUE(cfg.demo);
+  CU_ASSERT_EQUAL(cfg.max_json_depth, 100);
+  CU_ASSERT_EQUAL(cfg.max_context_properties, 17);
+  CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 100);
 }
 
 static void test_file_accepts_ipv6_arrays_int64_and_limits(void) {
@@ -261,14 +273,36 @@ static void test_out_of_range_values_are_errors(void) {
                     "body_limit: must be at most 1073741824 (1 GiB)");
   expect_file_error("body_limit = 99999999999L;\n", 1,
                     "body_limit: must be at most 1073741824 (1 GiB)");
+  /* Deeper than 128 is not safe on a worker's stack (json_limit.h). */
+  expect_file_error("max_json_depth = 129;\n", 1,
+                    "max_json_depth: must be an integer from 16 to 128");
+  expect_file_error("max_json_depth = 15;\n", 1,
+                    "max_json_depth: must be an integer from 16 to 128");
+  expect_file_error("max_context_properties = 0;\n", 1,
+                    "max_context_properties: must be an integer from 1 to "
+                    "65536");
+  expect_file_error("max_context_properties = 65537;\n", 1,
+                    "max_context_properties: must be an integer from 1 to "
+                    "65536");
+  expect_file_error("max_context_value_bytes = 63;\n", 1,
+                    "max_context_value_bytes: must be an integer from 64 to "
+                    "1048576");
   expect_file_error("log_level = \"warning\";\n", 1,
                     "log_level: must be one of debug, info, warn, error");
   expect_file_error("default_environment = \"prod/eu\";\n", 1,
                     "default_environment: must be 1 to 63 characters from "
-                    "A-Z a-z 0-9 _ . -");
+                    "A-Z a-z 0-9 _ . -, not ending in .");
   expect_file_error("default_environment = \"\";\n", 1,
                     "default_environment: must be 1 to 63 characters from "
-                    "A-Z a-z 0-9 _ . -");
+                    "A-Z a-z 0-9 _ . -, not ending in .");
+  /* A URL path could not reach these (civetweb drops a segment's final
+   * dots). */
+  expect_file_error("default_environment = \"..\";\n", 1,
+                    "default_environment: must be 1 to 63 characters from "
+                    "A-Z a-z 0-9 _ . -, not ending in .");
+  expect_file_error("default_environment = \"prod.\";\n", 1,
+                    "default_environment: must be 1 to 63 characters from "
+                    "A-Z a-z 0-9 _ . -, not ending in .");
   expect_file_error("data_dir = \"\";\n", 1, "data_dir: must not be empty");
   expect_file_error("plugin_dirs = ( \"/a\", \"\" );\n", 1,
                     "plugin_dirs: a folder name must not be empty");
@@ -376,6 +410,9 @@ static void test_environment_sets_every_setting(void) {
                  "VEXIL_ACCESS_LOG=1",
                  "VEXIL_LOG_LEVEL=WARN",
                  "VEXIL_DEMO=TRUE",
+                 "VEXIL_MAX_JSON_DEPTH=16",
+                 "VEXIL_MAX_CONTEXT_PROPERTIES=65536",
+                 "VEXIL_MAX_CONTEXT_VALUE_BYTES=1048576",
                  "VEXIL_ADMIN_TOKEN=not-a-setting",
                  "VEXIL_UNKNOWN=ignored",
                  NULL};
@@ -398,6 +435,9 @@ static void test_environment_sets_every_setting(void) {
   CU_ASSERT_TRUE(cfg.access_log);
   CU_ASSERT_EQUAL(cfg.log_level, VX_LOG_WARN);
   CU_ASSERT_TRUE(cfg.demo);
+  CU_ASSERT_EQUAL(cfg.max_json_depth, 16);
+  CU_ASSERT_EQUAL(cfg.max_context_properties, 65536);
+  CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 1048576);
 
   char *empty_dirs[] = {"VEXIL_PLUGIN_DIRS=", NULL};
   CU_ASSERT_EQUAL(vx_config_load_env(&cfg, empty_dirs, err, sizeof err), 0);
@@ -461,7 +501,7 @@ static void test_environment_errors_name_the_variable(void) {
   expect_env_error("VEXIL_DATA_DIR=", "VEXIL_DATA_DIR: must not be empty");
   expect_env_error("VEXIL_DEFAULT_ENVIRONMENT=a b",
                    "VEXIL_DEFAULT_ENVIRONMENT: must be 1 to 63 characters "
-                   "from A-Z a-z 0-9 _ . -");
+                   "from A-Z a-z 0-9 _ . -, not ending in .");
   expect_env_error(
       "VEXIL_PLUGIN_DIRS=1:2:3:4:5:6:7:8:9:10:11:12:13:14:15:16:17",
       "VEXIL_PLUGIN_DIRS: at most 16 folders");
@@ -536,6 +576,10 @@ static void test_every_setting_has_an_option(void) {
                   "6",
                   "--body-limit",
                   "7",
+                  "--max-json-depth",
+                  "128",
+                  "--max-context-properties=9",
+                  "--max-context-value-bytes=64",
                   NULL};
   char *env[] = {"VEXIL_DEMO=true", NULL};
   vx_config cfg;
@@ -555,6 +599,9 @@ static void test_every_setting_has_an_option(void) {
   CU_ASSERT_EQUAL(cfg.threads, 5);
   CU_ASSERT_EQUAL(cfg.max_streams, 6);
   CU_ASSERT_EQUAL(cfg.body_limit, 7);
+  CU_ASSERT_EQUAL(cfg.max_json_depth, 128);
+  CU_ASSERT_EQUAL(cfg.max_context_properties, 9);
+  CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 64);
 
   char *argv2[] = {"vexild", "--database", "/x.db", "--data-dir", "/y", NULL};
   CU_ASSERT_EQUAL(vx_config_from_args(ARGC(argv2), argv2, NULL, &cfg, &action,
@@ -766,7 +813,10 @@ static void test_print_reads_back_the_same(void) {
                     "max_streams = 256;\n"
                     "access_log = false;\n"
                     "log_level = \"info\";\n"
-                    "demo = false;\n");
+                    "demo = false;\n"
+                    "max_json_depth = 64;\n"
+                    "max_context_properties = 256;\n"
+                    "max_context_value_bytes = 4096;\n");
   vx_config_defaults(&back);
   CU_ASSERT_EQUAL(vx_config_load_file(&back, write_conf(text), err, 512), 0);
   CU_ASSERT_TRUE(cfg_equal(&cfg, &back));
@@ -804,11 +854,15 @@ static void test_example_file_loads_and_documents_the_defaults(void) {
                                       "max_streams",
                                       "access_log",
                                       "log_level",
-                                      "demo"};
-  bool seen[12] = {false};
+                                      "demo",
+                                      "max_json_depth",
+                                      "max_context_properties",
+                                      "max_context_value_bytes"};
+  enum { N_NAMES = sizeof names / sizeof *names };
+  bool seen[N_NAMES] = {false};
   char line[1024];
   while (fgets(line, sizeof line, in) != NULL) {
-    for (int i = 0; i < 12; i++) {
+    for (int i = 0; i < N_NAMES; i++) {
       size_t n = strlen(names[i]);
       if (!seen[i] && strncmp(line, "# ", 2) == 0 &&
           strncmp(line + 2, names[i], n) == 0 &&
@@ -820,7 +874,7 @@ static void test_example_file_loads_and_documents_the_defaults(void) {
   }
   fclose(in);
   fclose(out);
-  for (int i = 0; i < 12; i++) {
+  for (int i = 0; i < N_NAMES; i++) {
     if (!seen[i])
       fprintf(stderr, "\n    not documented: %s\n", names[i]);
     CU_ASSERT_TRUE(seen[i]);

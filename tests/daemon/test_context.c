@@ -2,6 +2,7 @@
  * test_context.c - the evaluation context: Unleash's fields, properties,
  * JSON conversion and the currentTime cache.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,13 +212,121 @@ static void test_lookup_on_a_hand_built_context(void) {
   CU_ASSERT_PTR_NULL(vx_context_get(&ctx, "userId", NULL));
   vx_prop props[] = {{"tier", {"gold", 4}}, {"gone", {NULL, 0}}};
   ctx.field[VX_FIELD_USER_ID] = (vx_str){"u", 1};
-  ctx.props = props;
-  ctx.n_props = 2;
+  CU_ASSERT_EQUAL(vx_context_set_props(&ctx, props, 2), 0);
+  CU_ASSERT_EQUAL(ctx.n_props, 1); /* "gone" has no value */
   CU_ASSERT_STRING_EQUAL(vx_context_get(&ctx, "userId", NULL), "u");
   CU_ASSERT_STRING_EQUAL(vx_context_get(&ctx, "tier", NULL), "gold");
   CU_ASSERT_PTR_NULL(vx_context_get(&ctx, "gone", NULL));
   CU_ASSERT_PTR_NULL(vx_context_lookup(&ctx, VX_FIELD_PROPERTY, NULL, NULL));
   CU_ASSERT_PTR_NULL(vx_context_get(NULL, "userId", NULL));
+}
+
+/* ---- properties: bounded, sorted once, found by binary search */
+
+/* A context object with n properties "p0000".. (value "vN"), in reverse
+ * order, plus a null one. */
+static json_t *many(size_t n) {
+  json_t *props = json_object();
+  for (size_t i = n; i-- > 0;) {
+    char k[16], v[16];
+    snprintf(k, sizeof k, "p%04zu", i);
+    snprintf(v, sizeof v, "v%zu", i);
+    json_object_set_new(props, k, json_string(v));
+  }
+  json_object_set_new(props, "nothing", json_null());
+  return json_pack("{s:s, s:o}", "userId", "u", "properties", props);
+}
+
+static void test_every_property_is_found_among_many(void) {
+  vx_context_set_max_props(1000);
+  for (size_t n = 0; n <= 300; n += n < 40 ? 1 : 37) {
+    json_t *obj = many(n);
+    vx_context_json c;
+    CU_ASSERT_EQUAL_FATAL(vx_context_from_json(obj, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.ctx.n_props, n); /* the null one is absent */
+    bool all = true;
+    for (size_t i = 0; i < n; i++) {
+      char k[16], v[16];
+      snprintf(k, sizeof k, "p%04zu", i);
+      snprintf(v, sizeof v, "v%zu", i);
+      const char *got = vx_context_get(&c.ctx, k, NULL);
+      all = all && got != NULL && strcmp(got, v) == 0;
+    }
+    CU_ASSERT_TRUE(all);
+    for (size_t i = 1; i < c.ctx.n_props; i++) /* sorted, each name once */
+      CU_ASSERT(strcmp(c.ctx.props[i - 1].name, c.ctx.props[i].name) < 0);
+    CU_ASSERT_PTR_NULL(vx_context_get(&c.ctx, "nothing", NULL));
+    CU_ASSERT_PTR_NULL(vx_context_get(&c.ctx, "p", NULL));
+    CU_ASSERT_PTR_NULL(vx_context_get(&c.ctx, "p9999", NULL));
+    CU_ASSERT_PTR_NULL(vx_context_get(&c.ctx, "", NULL));
+    CU_ASSERT_STRING_EQUAL(vx_context_get(&c.ctx, "userId", NULL), "u");
+    vx_context_json_dispose(&c);
+    json_decref(obj);
+  }
+  vx_context_set_max_props(VX_CONTEXT_MAX_PROPS_DEFAULT);
+}
+
+static void test_set_props_keeps_the_first_of_equal_names(void) {
+  /* Both sorts: the inline one and the one with a scratch array. */
+  for (size_t n = 4; n <= 4 * VX_CONTEXT_SORT_INLINE; n *= 4) {
+    vx_prop *props = calloc(2 * n, sizeof *props);
+    char(*names)[16] = calloc(n, sizeof *names);
+    for (size_t i = 0; i < n; i++) {
+      snprintf(names[i], sizeof names[i], "k%03zu", (i * 7) % n);
+      props[i] = (vx_prop){names[i], {"first", 5}};
+      props[n + i] = (vx_prop){names[i], {"second", 6}};
+    }
+    props[1].value.ptr = NULL; /* absent: its "second" is the one */
+    vx_context ctx;
+    vx_context_init(&ctx);
+    CU_ASSERT_EQUAL(vx_context_set_props(&ctx, props, 2 * n), 0);
+    CU_ASSERT_EQUAL(ctx.n_props, n);
+    for (size_t i = 0; i < n; i++)
+      CU_ASSERT_STRING_EQUAL(vx_context_get(&ctx, names[i], NULL),
+                             i == 1 ? "second" : "first");
+    free(props);
+    free(names);
+  }
+}
+
+static void test_more_properties_than_the_limit_are_refused(void) {
+  vx_context_set_max_props(8);
+  CU_ASSERT_EQUAL(vx_context_max_props(), 8);
+  json_t *ok = many(8), *over = many(9);
+  vx_context_json c;
+  CU_ASSERT_EQUAL(vx_context_from_json(ok, &c, err, sizeof err), 0);
+  vx_context_json_dispose(&c);
+  CU_ASSERT_EQUAL(vx_context_from_json(over, &c, err, sizeof err), VX_ETOOBIG);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "9 properties"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "limit of 8"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "max_context_properties"));
+  CU_ASSERT_EQUAL(c.ctx.n_props, 0); /* disposed: safe to dispose again */
+  vx_context_json_dispose(&c);
+  json_decref(ok);
+  json_decref(over);
+  vx_context_set_max_props(VX_CONTEXT_MAX_PROPS_DEFAULT);
+  CU_ASSERT_EQUAL(vx_context_max_props(), 256);
+}
+
+static void test_a_value_longer_than_the_limit_is_refused(void) {
+  vx_context_set_max_value(64);
+  CU_ASSERT_EQUAL(vx_context_max_value(), 64);
+  char text[256];
+  snprintf(text, sizeof text, "{'userId':'%064d','properties':{'p':'%064d'}}",
+           0, 0);
+  vx_context_json c;
+  CU_ASSERT_EQUAL(build(text, &c), 0);
+  vx_context_json_dispose(&c);
+  snprintf(text, sizeof text, "{'properties':{'email':'%065d'}}", 0);
+  CU_ASSERT_EQUAL(build(text, &c), VX_ETOOBIG);
+  CU_ASSERT_STRING_EQUAL(err, "context field properties.email is 65 bytes, "
+                              "more than the limit of 64 (setting "
+                              "max_context_value_bytes)");
+  snprintf(text, sizeof text, "{'sessionId':'%065d'}", 0);
+  CU_ASSERT_EQUAL(build(text, &c), VX_ETOOBIG);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "context field sessionId is 65 bytes"));
+  vx_context_set_max_value(VX_CONTEXT_MAX_VALUE_DEFAULT);
+  CU_ASSERT_EQUAL(vx_context_max_value(), 4096);
 }
 
 static void test_current_time_is_parsed_once_and_cached(void) {
@@ -277,6 +386,10 @@ int main(void) {
       VX_TEST(test_objects_and_arrays_are_type_errors_naming_the_field),
       VX_TEST(test_context_keeps_the_json_alive),
       VX_TEST(test_lookup_on_a_hand_built_context),
+      VX_TEST(test_every_property_is_found_among_many),
+      VX_TEST(test_set_props_keeps_the_first_of_equal_names),
+      VX_TEST(test_more_properties_than_the_limit_are_refused),
+      VX_TEST(test_a_value_longer_than_the_limit_is_refused),
       VX_TEST(test_current_time_is_parsed_once_and_cached),
       VX_TEST(test_unparseable_current_time_is_not_ok),
       VX_TEST(test_missing_or_empty_current_time_means_now),

@@ -273,17 +273,26 @@ static void test_reason_names_are_the_ofrep_ones(void) {
 /* The hot path: look up, evaluate (constraints, plugins, variants),
  * decide. Not one allocation once the context exists. */
 static void test_evaluation_allocates_nothing(void) {
-  static const char *contexts[] = {
+  /* The last context's properties are found by binary search among 60. */
+  char many[2048];
+  size_t o = (size_t)snprintf(many, sizeof many,
+                              "{\"userId\": \"bob\", \"properties\": {");
+  for (int i = 0; i < 59; i++)
+    o += (size_t)snprintf(many + o, sizeof many - o, "\"p%02d\": \"%d\", ", i,
+                          i);
+  snprintf(many + o, sizeof many - o, "\"country\": \"SE\"}}");
+  const char *contexts[] = {
       "{\"userId\": \"alice\", \"properties\": {\"country\": \"SE\"}}",
       "{\"sessionId\": \"s1\", \"remoteAddress\": \"10.1.2.3\"}",
       "{}",
+      many,
   };
   static const char *keys[] = {
       "off",         "everyone",       "plain-default",     "beta-country",
       "listed",      "half",           "colours",           "one-variant",
       "ghost-first", "second-decides", "strategy-variants", "child",
       "missing"};
-  for (size_t c = 0; c < 3; c++) {
+  for (size_t c = 0; c < sizeof contexts / sizeof *contexts; c++) {
     json_t *obj = json_loads(contexts[c], 0, NULL);
     vx_context_json ctx;
     char err[128];

@@ -110,18 +110,48 @@ static void test_targeting_key_stands_for_a_missing_user_id(void) {
   vx_ofrep_context_dispose(&c);
 }
 
-static void test_top_level_properties_come_before_nested_ones(void) {
+static void test_top_level_properties_win_over_nested_ones(void) {
   vx_ofrep_context c;
-  const char *b = "{\"context\": {\"properties\": {\"a\": \"nested\"}, "
-                  "\"a\": \"top\", \"b\": \"top-b\"}}";
+  const char *b = "{\"context\": {\"properties\": {\"a\": \"nested\", "
+                  "\"c\": \"nested-c\"}, \"b\": \"top-b\", \"a\": \"top\"}}";
   CU_ASSERT_EQUAL_FATAL(
       vx_ofrep_scan(b, strlen(b), strings, sizeof strings, &c), 1);
+  /* Sorted by name for lookups, the nested "a" dropped. */
   CU_ASSERT_EQUAL_FATAL(c.ctx.n_props, 3);
   CU_ASSERT_STRING_EQUAL(c.ctx.props[0].value.ptr, "top");
   CU_ASSERT_STRING_EQUAL(c.ctx.props[1].value.ptr, "top-b");
-  CU_ASSERT_STRING_EQUAL(c.ctx.props[2].value.ptr, "nested");
+  CU_ASSERT_STRING_EQUAL(c.ctx.props[2].value.ptr, "nested-c");
+  CU_ASSERT_STRING_EQUAL(vx_context_get(&c.ctx, "a", NULL), "top");
   CU_ASSERT_EQUAL(scan_str(b), 1);
   vx_ofrep_context_dispose(&c);
+}
+
+static void test_context_over_a_limit_is_left_to_the_general_path(void) {
+  const char *b = "{\"context\": {\"a\": \"1\", \"b\": \"2\", "
+                  "\"properties\": {\"c\": \"3\"}}}";
+  vx_ofrep_context c;
+  vx_context_set_max_props(2);
+  CU_ASSERT_EQUAL(vx_ofrep_scan(b, strlen(b), strings, sizeof strings, &c), 0);
+  json_t *tree;
+  CU_ASSERT_FALSE(general(b, strlen(b), &tree, &c)); /* which refuses it */
+  vx_ofrep_context_dispose(&c);
+  json_decref(tree);
+  vx_context_set_max_props(3);
+  CU_ASSERT_EQUAL(scan_str(b), 1);
+  vx_context_set_max_props(VX_CONTEXT_MAX_PROPS_DEFAULT);
+
+  /* A value over max_context_value_bytes, likewise. */
+  char longer[256];
+  snprintf(longer, sizeof longer, "{\"context\": {\"email\": \"%065d\"}}", 0);
+  vx_context_set_max_value(64);
+  CU_ASSERT_EQUAL(
+      vx_ofrep_scan(longer, strlen(longer), strings, sizeof strings, &c), 0);
+  CU_ASSERT_FALSE(general(longer, strlen(longer), &tree, &c));
+  vx_ofrep_context_dispose(&c);
+  json_decref(tree);
+  vx_context_set_max_value(65);
+  CU_ASSERT_EQUAL(scan_str(longer), 1);
+  vx_context_set_max_value(VX_CONTEXT_MAX_VALUE_DEFAULT);
 }
 
 static const char *declined[] = {
@@ -231,7 +261,8 @@ int main(void) {
   static const vx_test tests[] = {
       VX_TEST(test_common_bodies_are_scanned_as_the_general_path_maps_them),
       VX_TEST(test_targeting_key_stands_for_a_missing_user_id),
-      VX_TEST(test_top_level_properties_come_before_nested_ones),
+      VX_TEST(test_top_level_properties_win_over_nested_ones),
+      VX_TEST(test_context_over_a_limit_is_left_to_the_general_path),
       VX_TEST(test_what_it_does_not_understand_is_declined),
       VX_TEST(test_more_properties_than_fit_are_declined),
       VX_TEST(test_bodies_beyond_the_limit_or_the_buffer_are_declined),

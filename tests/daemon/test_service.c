@@ -327,6 +327,49 @@ static void test_environments_and_client_tokens(void) {
   CU_ASSERT_STRING_EQUAL(err.code, "DEFAULT_ENVIRONMENT");
 }
 
+/* civetweb decodes a URL path, reads '\' as '/' and drops the dots at the
+ * end of a segment: a name that would lose something there could be
+ * created but never reached. */
+static void test_names_a_url_cannot_reach_are_refused(void) {
+  static const char *const unreachable[] = {".", "..", "...", "a.", "a\\b"};
+  vx_werr err;
+  for (size_t i = 0; i < sizeof unreachable / sizeof *unreachable; i++) {
+    const char *n = unreachable[i];
+    json_t *flag = json_pack("{s:s}", "key", n);
+    memset(&err, 0, sizeof err);
+    CU_ASSERT_EQUAL(
+        vx_service_put_flag(svc, &alice, "update", flag, -1, NULL, &err),
+        VX_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.code, "VALIDATION_FAILED");
+    CU_ASSERT_STRING_EQUAL(err.field, "key");
+    json_decref(flag);
+    json_t *seg =
+        json_pack("{s:s, s:s, s:[]}", "id", n, "name", "s", "constraints");
+    memset(&err, 0, sizeof err);
+    CU_ASSERT_EQUAL(
+        vx_service_put_segment(svc, &alice, seg, false, -1, NULL, NULL, &err),
+        VX_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.field, "id");
+    json_decref(seg);
+    memset(&err, 0, sizeof err);
+    CU_ASSERT_EQUAL(vx_service_put_environment(svc, &alice, n, &err),
+                    VX_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.field, "name");
+    json_t *state =
+        json_pack("{s:[{s:s}], s:[{s:s, s:s, s:[]}]}", "features", "name",
+                  "ok-flag", "segments", "id", n, "name", "s", "constraints");
+    memset(&err, 0, sizeof err);
+    CU_ASSERT_EQUAL(vx_service_import_unleash(svc, &alice, state, "production",
+                                              VX_MERGE, NULL, &err),
+                    VX_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.code, "VALIDATION_FAILED");
+    json_decref(state);
+  }
+  /* Dots elsewhere are fine. */
+  CU_ASSERT_EQUAL(put("{\"key\": \".hidden.a..b\"}", -1, &err), 0);
+  CU_ASSERT_EQUAL(vx_service_put_environment(svc, &alice, "eu.west", &err), 0);
+}
+
 static void test_unleash_import_is_one_revision_and_lenient(void) {
   vx_werr err;
   uint64_t before = vx_service_revision(svc);
@@ -348,6 +391,110 @@ static void test_unleash_import_is_one_revision_and_lenient(void) {
                              "{\"remoteAddress\": \"10.0.0.1\"}"));
   json_decref(summary);
   json_decref(state);
+}
+
+/* A flag document (or Unleash feature when unleash) whose variant payload
+ * is a JSON text nested n arrays deep; in a strategy's variants when
+ * in_strategy. */
+static json_t *deep_payload_flag(const char *key, int n, bool in_strategy,
+                                 bool unleash) {
+  char *text = malloc(2 * (size_t)n + 1);
+  memset(text, '[', (size_t)n);
+  memset(text + n, ']', (size_t)n);
+  text[2 * n] = '\0';
+  json_t *variants =
+      json_pack("[{s:s, s:i, s:{s:s, s:s}}]", "name", "v", "weight", 1000,
+                "payload", "type", "json", "value", text);
+  free(text);
+  json_t *strategy = json_pack("{s:s}", "name", "default");
+  json_t *state =
+      json_pack("{s:b, s:[o]}", "enabled", 1, "strategies", strategy);
+  json_object_set_new(in_strategy ? strategy : state, "variants", variants);
+  if (unleash) {
+    json_object_set_new(state, "name", json_string(key));
+    return json_pack("{s:i, s:[o]}", "version", 1, "features", state);
+  }
+  return json_pack("{s:s, s:s, s:{s:o}}", "key", key, "type", "object",
+                   "environments", "production", state);
+}
+
+static void
+test_json_payload_deeper_than_the_limit_is_refused_everywhere(void) {
+  vx_werr err;
+  json_t *saved = NULL;
+  /* At the limit: accepted. */
+  json_t *ok = deep_payload_flag("deep-ok", 64, false, false);
+  CU_ASSERT_EQUAL(
+      vx_service_put_flag(svc, &alice, "update", ok, -1, &saved, &err), 0);
+  json_decref(saved);
+  json_decref(ok);
+  /* One level more, flag or strategy variants: refused, naming the path. */
+  for (int in_strategy = 0; in_strategy < 2; in_strategy++) {
+    json_t *deep = deep_payload_flag("deep", 65, in_strategy, false);
+    memset(&err, 0, sizeof err);
+    CU_ASSERT_EQUAL(
+        vx_service_put_flag(svc, &alice, "update", deep, -1, NULL, &err),
+        VX_ETOOBIG);
+    CU_ASSERT_EQUAL(err.status, 400);
+    CU_ASSERT_STRING_EQUAL(err.code, "VALIDATION_FAILED");
+    CU_ASSERT_STRING_EQUAL(
+        err.field, in_strategy
+                       ? "environments.production.strategies[0].variants[0]"
+                         ".payload.value"
+                       : "environments.production.variants[0].payload.value");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "deeper than 64 levels"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "max_json_depth"));
+    json_decref(deep);
+  }
+  /* The lenient imports refuse it too: it is never stored. */
+  uint64_t before = vx_service_revision(svc);
+  json_t *state = deep_payload_flag("deep", 65, true, true);
+  memset(&err, 0, sizeof err);
+  CU_ASSERT_EQUAL(vx_service_import_unleash(svc, &alice, state, "production",
+                                            VX_MERGE, NULL, &err),
+                  VX_ETOOBIG);
+  CU_ASSERT_STRING_EQUAL(err.code, "VALIDATION_FAILED");
+  CU_ASSERT_STRING_EQUAL(
+      err.field,
+      "environments.production.strategies[0].variants[0].payload.value");
+  json_decref(state);
+  json_t *native = json_pack("{s:[o]}", "flags",
+                             deep_payload_flag("deep", 65, false, false));
+  CU_ASSERT_EQUAL(
+      vx_service_import_native(svc, &alice, native, VX_MERGE, NULL, &err),
+      VX_ETOOBIG);
+  json_decref(native);
+  CU_ASSERT_EQUAL(vx_service_revision(svc), before);
+  json_t *none = vx_service_get_flag(svc, "deep");
+  CU_ASSERT_PTR_NULL(none);
+  json_decref(none);
+}
+
+/* The message once quoted the key after its document was freed (found by
+ * AddressSanitizer: heap-use-after-free). */
+static void test_import_naming_a_flag_twice_is_refused_naming_it(void) {
+  vx_werr err;
+  uint64_t before = vx_service_revision(svc);
+  json_t *native = J("{\"flags\": [{\"key\": \"twice-over-the-import\"}, "
+                     "{\"key\": \"twice-over-the-import\"}]}");
+  memset(&err, 0, sizeof err);
+  CU_ASSERT_EQUAL(
+      vx_service_import_native(svc, &alice, native, VX_MERGE, NULL, &err),
+      VX_EEXIST);
+  CU_ASSERT_STRING_EQUAL(err.code, "VALIDATION_FAILED");
+  CU_ASSERT_STRING_EQUAL(err.field, "twice-over-the-import");
+  CU_ASSERT_STRING_EQUAL(err.message,
+                         "flag twice-over-the-import appears twice");
+  json_decref(native);
+  json_t *state = J("{\"features\": [{\"name\": \"twice-in-unleash\"}, "
+                    "{\"name\": \"twice-in-unleash\"}]}");
+  memset(&err, 0, sizeof err);
+  CU_ASSERT_EQUAL(vx_service_import_unleash(svc, &alice, state, "production",
+                                            VX_MERGE, NULL, &err),
+                  VX_EEXIST);
+  CU_ASSERT_STRING_EQUAL(err.message, "flag twice-in-unleash appears twice");
+  json_decref(state);
+  CU_ASSERT_EQUAL(vx_service_revision(svc), before);
 }
 
 static void test_export_then_import_round_trips(void) {
@@ -406,7 +553,10 @@ int main(void) {
       VX_TEST(test_audit_names_the_actor_and_revert_restores),
       VX_TEST(test_segments_apply_and_cannot_be_deleted_while_used),
       VX_TEST(test_environments_and_client_tokens),
+      VX_TEST(test_names_a_url_cannot_reach_are_refused),
       VX_TEST(test_unleash_import_is_one_revision_and_lenient),
+      VX_TEST(test_json_payload_deeper_than_the_limit_is_refused_everywhere),
+      VX_TEST(test_import_naming_a_flag_twice_is_refused_naming_it),
       VX_TEST(test_export_then_import_round_trips),
       VX_TEST(test_everything_survives_a_restart),
       {NULL, NULL},

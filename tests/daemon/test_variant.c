@@ -12,6 +12,7 @@
 #include <vexil/sdk.h>
 
 #include "context.h"
+#include "json_limit.h"
 #include "variant.h"
 #include "vx_test.h"
 
@@ -415,6 +416,20 @@ static void test_the_group_changes_the_bucket(void) {
 
 /* ---------------------------------------------------------- payloads */
 
+/* The payload's compiled JSON text, parsed back (valid until the next
+ * call). */
+static json_t *typed(const vx_variant *v) {
+  static json_t *last;
+  json_decref(last);
+  last = v->payload.json != NULL
+             ? json_loads(v->payload.json, JSON_DECODE_ANY, NULL)
+             : NULL;
+  CU_ASSERT_PTR_NOT_NULL(last);
+  if (last != NULL)
+    CU_ASSERT_EQUAL(v->payload.json_len, strlen(v->payload.json));
+  return last;
+}
+
 static const vx_variant *only_variant(vx_variant_set *vs, const char *type,
                                       const char *value_json) {
   char def[512];
@@ -433,19 +448,20 @@ static void test_string_and_csv_payloads_are_json_strings(void) {
   CU_ASSERT_EQUAL(v->payload.type, VX_PAYLOAD_STRING);
   CU_ASSERT_STRING_EQUAL(v->payload.type_name, "string");
   CU_ASSERT_STRING_EQUAL(v->payload.value, "hello");
-  CU_ASSERT_TRUE(json_is_string(v->payload.typed));
-  CU_ASSERT_STRING_EQUAL(json_string_value(v->payload.typed), "hello");
+  CU_ASSERT_STRING_EQUAL(v->payload.json, "\"hello\"");
+  CU_ASSERT_TRUE(json_is_string(typed(v)));
+  CU_ASSERT_STRING_EQUAL(json_string_value(typed(v)), "hello");
   vx_variant_set_free(&vs);
 
   v = only_variant(&vs, "csv", "\"a,b, c\"");
   CU_ASSERT_EQUAL(v->payload.type, VX_PAYLOAD_CSV);
-  CU_ASSERT_TRUE(json_is_string(v->payload.typed));
-  CU_ASSERT_STRING_EQUAL(json_string_value(v->payload.typed), "a,b, c");
+  CU_ASSERT_TRUE(json_is_string(typed(v)));
+  CU_ASSERT_STRING_EQUAL(json_string_value(typed(v)), "a,b, c");
   vx_variant_set_free(&vs);
 
   /* A string that looks like a number stays a string. */
   v = only_variant(&vs, "string", "\"12\"");
-  CU_ASSERT_TRUE(json_is_string(v->payload.typed));
+  CU_ASSERT_TRUE(json_is_string(typed(v)));
   vx_variant_set_free(&vs);
 }
 
@@ -455,20 +471,22 @@ static void test_json_payload_is_parsed(void) {
       only_variant(&vs, "json", "\"{\\\"a\\\": [1, 2], \\\"b\\\": null}\"");
   CU_ASSERT_EQUAL(v->payload.type, VX_PAYLOAD_JSON);
   json_t *want = json_pack("{s:[i,i], s:n}", "a", 1, 2, "b");
-  CU_ASSERT_TRUE(json_equal(v->payload.typed, want));
+  CU_ASSERT_TRUE(json_equal(typed(v), want));
   json_decref(want);
+  /* Compiled once into the compact text an answer copies. */
+  CU_ASSERT_STRING_EQUAL(v->payload.json, "{\"a\":[1,2],\"b\":null}");
   vx_variant_set_free(&vs);
 
   /* Scalars are JSON documents too. */
   v = only_variant(&vs, "json", "\"true\"");
-  CU_ASSERT_TRUE(json_is_true(v->payload.typed));
+  CU_ASSERT_TRUE(json_is_true(typed(v)));
   vx_variant_set_free(&vs);
 
   /* A native client may send the JSON value itself. */
   v = only_variant(&vs, "json", "{\"k\": \"v\"}");
   CU_ASSERT_STRING_EQUAL(v->payload.value, "{\"k\":\"v\"}");
-  CU_ASSERT_STRING_EQUAL(
-      json_string_value(json_object_get(v->payload.typed, "k")), "v");
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(typed(v), "k")),
+                         "v");
   vx_variant_set_free(&vs);
 }
 
@@ -476,33 +494,33 @@ static void test_number_payload_is_an_integer_or_a_real(void) {
   vx_variant_set vs;
   const vx_variant *v = only_variant(&vs, "number", "\"1.2\"");
   CU_ASSERT_EQUAL(v->payload.type, VX_PAYLOAD_NUMBER);
-  CU_ASSERT_TRUE(json_is_real(v->payload.typed));
-  CU_ASSERT_DOUBLE_EQUAL(json_real_value(v->payload.typed), 1.2, 1e-12);
+  CU_ASSERT_TRUE(json_is_real(typed(v)));
+  CU_ASSERT_DOUBLE_EQUAL(json_real_value(typed(v)), 1.2, 1e-12);
   CU_ASSERT_STRING_EQUAL(v->payload.value, "1.2");
   vx_variant_set_free(&vs);
 
   v = only_variant(&vs, "number", "\"1\"");
-  CU_ASSERT_TRUE(json_is_integer(v->payload.typed));
-  CU_ASSERT_EQUAL(json_integer_value(v->payload.typed), 1);
+  CU_ASSERT_TRUE(json_is_integer(typed(v)));
+  CU_ASSERT_EQUAL(json_integer_value(typed(v)), 1);
   vx_variant_set_free(&vs);
 
   v = only_variant(&vs, "number", "\"-40\"");
-  CU_ASSERT_TRUE(json_is_integer(v->payload.typed));
-  CU_ASSERT_EQUAL(json_integer_value(v->payload.typed), -40);
+  CU_ASSERT_TRUE(json_is_integer(typed(v)));
+  CU_ASSERT_EQUAL(json_integer_value(typed(v)), -40);
   vx_variant_set_free(&vs);
 
   v = only_variant(&vs, "number", "\"2.0\"");
-  CU_ASSERT_TRUE(json_is_integer(v->payload.typed));
-  CU_ASSERT_EQUAL(json_integer_value(v->payload.typed), 2);
+  CU_ASSERT_TRUE(json_is_integer(typed(v)));
+  CU_ASSERT_EQUAL(json_integer_value(typed(v)), 2);
   vx_variant_set_free(&vs);
 
   v = only_variant(&vs, "number", "\"1e30\"");
-  CU_ASSERT_TRUE(json_is_real(v->payload.typed)); /* beyond 2^53 */
+  CU_ASSERT_TRUE(json_is_real(typed(v))); /* beyond 2^53 */
   vx_variant_set_free(&vs);
 
   v = only_variant(&vs, "number", "3.5"); /* a native JSON number */
-  CU_ASSERT_TRUE(json_is_real(v->payload.typed));
-  CU_ASSERT_DOUBLE_EQUAL(json_real_value(v->payload.typed), 3.5, 1e-12);
+  CU_ASSERT_TRUE(json_is_real(typed(v)));
+  CU_ASSERT_DOUBLE_EQUAL(json_real_value(typed(v)), 3.5, 1e-12);
   vx_variant_set_free(&vs);
 }
 
@@ -518,7 +536,7 @@ static void test_bad_payloads_are_reported_but_the_set_stays_usable(void) {
   vx_variant_how how;
   const vx_variant *v = pick(&vs, "{\"userId\": \"u\"}", &how);
   CU_ASSERT_STRING_EQUAL(name_of(v), "v");
-  CU_ASSERT_STRING_EQUAL(json_string_value(v->payload.typed), "abc");
+  CU_ASSERT_STRING_EQUAL(json_string_value(typed(v)), "abc");
   vx_variant_set_free(&vs);
 
   CU_ASSERT_EQUAL(compile_err("[{\"name\": \"v\", \"weight\": 1, \"payload\":"
@@ -528,6 +546,44 @@ static void test_bad_payloads_are_reported_but_the_set_stays_usable(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "variants[0].payload.type"));
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "xml"));
   vx_variant_set_free(&vs);
+}
+
+/* A payload text nested n arrays deep, in a one-variant set definition. */
+static json_t *deep_payload_set(int n) {
+  char *text = malloc(2 * (size_t)n + 1);
+  memset(text, '[', (size_t)n);
+  memset(text + n, ']', (size_t)n);
+  text[2 * n] = '\0';
+  json_t *set = json_pack("[{s:s, s:i, s:{s:s, s:s}}]", "name", "v", "weight",
+                          1, "payload", "type", "json", "value", text);
+  free(text);
+  return set;
+}
+
+static void
+test_json_payload_nested_too_deep_is_reported_and_kept_as_text(void) {
+  vx_variant_set vs;
+  char err[512] = "";
+  json_t *ok = deep_payload_set(VX_JSON_DEPTH_MAX);
+  CU_ASSERT_EQUAL(vx_variant_set_compile(ok, "g", NULL, &vs, err, sizeof err),
+                  0);
+  CU_ASSERT_EQUAL(vs.items[0].payload.json_len, 2 * VX_JSON_DEPTH_MAX);
+  CU_ASSERT_EQUAL(vs.items[0].payload.json[0], '[');
+  vx_variant_set_free(&vs);
+  json_decref(ok);
+
+  /* One level more (an old version stored about 230 without a check):
+   * reported, and served as a JSON string of its text. */
+  json_t *deep = deep_payload_set(VX_JSON_DEPTH_MAX + 1);
+  CU_ASSERT_EQUAL(vx_variant_set_compile(deep, "g", NULL, &vs, err, sizeof err),
+                  VX_ETOOBIG);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "variants[0].payload.value"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "deeper than 128 levels"));
+  CU_ASSERT_EQUAL_FATAL(vs.n, 1);
+  CU_ASSERT_EQUAL(vs.items[0].payload.json[0], '"');
+  CU_ASSERT_TRUE(json_is_string(typed(&vs.items[0])));
+  vx_variant_set_free(&vs);
+  json_decref(deep);
 }
 
 static void test_first_payload_error_is_the_one_reported(void) {
@@ -542,6 +598,83 @@ static void test_first_payload_error_is_the_one_reported(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "variants[0]"));
   CU_ASSERT_PTR_NULL(strstr(err, "variants[1]"));
   vx_variant_set_free(&vs);
+}
+
+/* ------------------------------------------- names and fixed weights */
+
+static void test_two_variants_of_one_name_are_reported_but_usable(void) {
+  vx_variant_set vs;
+  char err[512] = "";
+  CU_ASSERT_EQUAL(compile_err("[{\"name\": \"a\", \"weight\": 1},"
+                              " {\"name\": \"b\", \"weight\": 1},"
+                              " {\"name\": \"c\", \"weight\": 1},"
+                              " {\"name\": \"b\", \"weight\": 1},"
+                              " {\"name\": \"a\", \"weight\": 1}]",
+                              &vs, err, sizeof err),
+                  VX_EEXIST);
+  CU_ASSERT_STRING_EQUAL(err, "variants[3].name \"b\" is the name of "
+                              "variants[1] too");
+  CU_ASSERT_EQUAL(vs.n, 5); /* an import keeps them all, as Unleash does */
+  CU_ASSERT_EQUAL(vs.total_weight, 5);
+  vx_variant_set_free(&vs);
+}
+
+static void test_fixed_weights_are_thousandths(void) {
+  vx_variant_set vs;
+  char err[512] = "";
+  /* 1000 fixed, with variable ones beside: fine. */
+  compile_ok("[{\"name\": \"a\", \"weight\": 1000, \"weightType\": \"fix\"},"
+             " {\"name\": \"b\", \"weight\": 2000, \"weightType\": "
+             "\"variable\"}]",
+             "g", NULL, &vs);
+  vx_variant_set_free(&vs);
+  CU_ASSERT_EQUAL(compile_err("[{\"name\": \"a\", \"weight\": 1500,"
+                              " \"weightType\": \"fix\"}]",
+                              &vs, err, sizeof err),
+                  VX_ERANGE);
+  CU_ASSERT_STRING_EQUAL(err, "variants[0].weight: a fixed weight is at most "
+                              "1000 (thousandths), got 1500");
+  CU_ASSERT_EQUAL(vs.total_weight, 1500); /* kept for an import */
+  vx_variant_set_free(&vs);
+  CU_ASSERT_EQUAL(compile_err("[{\"name\": \"a\", \"weight\": 600,"
+                              " \"weightType\": \"fix\"},"
+                              " {\"name\": \"b\", \"weight\": 500,"
+                              " \"weightType\": \"fix\"}]",
+                              &vs, err, sizeof err),
+                  VX_ERANGE);
+  CU_ASSERT_STRING_EQUAL(err,
+                         "variants: the fixed weights add up to 1100, over "
+                         "1000");
+  vx_variant_set_free(&vs);
+  CU_ASSERT_EQUAL(compile_err("[{\"name\": \"a\", \"weight\": 1,"
+                              " \"weightType\": \"fixed\"}]",
+                              &vs, err, sizeof err),
+                  VX_EINVAL);
+  CU_ASSERT_STRING_EQUAL(err, "variants[0].weightType must be \"fix\" or "
+                              "\"variable\"");
+  vx_variant_set_free(&vs);
+  CU_ASSERT_EQUAL(compile_err("[{\"name\": \"a\", \"weight\": 1,"
+                              " \"weightType\": 1}]",
+                              &vs, err, sizeof err),
+                  VX_EINVAL);
+  vx_variant_set_free(&vs);
+}
+
+static void test_weights_adding_up_past_32_bits_are_refused(void) {
+  json_t *list = json_array();
+  for (int i = 0; i < 4300; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "v%d", i);
+    json_array_append_new(
+        list, json_pack("{s:s, s:i}", "name", name, "weight", 1000000));
+  }
+  vx_variant_set vs;
+  char err[512] = "";
+  CU_ASSERT_EQUAL(vx_variant_set_compile(list, "g", NULL, &vs, err, sizeof err),
+                  VX_ERANGE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "add up to 4300000000"));
+  vx_variant_set_free(&vs);
+  json_decref(list);
 }
 
 typedef struct bad_case {
@@ -601,7 +734,11 @@ int main(void) {
       VX_TEST(test_json_payload_is_parsed),
       VX_TEST(test_number_payload_is_an_integer_or_a_real),
       VX_TEST(test_bad_payloads_are_reported_but_the_set_stays_usable),
+      VX_TEST(test_json_payload_nested_too_deep_is_reported_and_kept_as_text),
       VX_TEST(test_first_payload_error_is_the_one_reported),
+      VX_TEST(test_two_variants_of_one_name_are_reported_but_usable),
+      VX_TEST(test_fixed_weights_are_thousandths),
+      VX_TEST(test_weights_adding_up_past_32_bits_are_refused),
       VX_TEST(test_malformed_variants_are_refused_naming_the_place),
       {NULL, NULL},
   };

@@ -7,7 +7,7 @@ import { toast } from './notify.js';
 import { field } from './widgets.js';
 
 export function createFlagForm({ onCreated, onCancel }) {
-  const key = h('input', { id: 'new-key', name: 'key', required: true, autocomplete: 'off', spellcheck: 'false', pattern: '[^/]+', placeholder: 'e.g. new-checkout' });
+  const key = h('input', { id: 'new-key', name: 'key', required: true, autocomplete: 'off', spellcheck: 'false', pattern: '[^\\/\\\\]*[^\\/\\\\.]', title: 'No / or \\, and no . at the end: the key is part of URLs', placeholder: 'e.g. new-checkout' });
   const desc = h('input', { id: 'new-description', name: 'description', autocomplete: 'off', placeholder: 'what it is for' });
   const type = h('select', { id: 'new-type', name: 'type' },
     ['boolean', 'string', 'number', 'object'].map((t) => h('option', { value: t }, t)));
