@@ -1,10 +1,11 @@
 /*
- * The SQLite store (daemon/store*.c): opening, migrations and what it
- * refuses; documents put and loaded back equal; cascades; transactions
- * and rollback; the audit log's paging; tokens; durability across a
- * close and across SIGKILL. Every test works on its own database file in
- * one temporary folder. SQL in this file only tampers with a database
- * behind the store's back, or looks at what the store cannot show.
+ * The SQLite store (daemon/store*.c): documents put and loaded back
+ * equal; cascades; transactions and rollback; the audit log's paging;
+ * tokens; durability across a close and across SIGKILL. Opening,
+ * migrations, what is refused and storage faults are in
+ * test_store_open.c. Every test works on its own database file in one
+ * temporary folder. SQL in this file only tampers with a database behind
+ * the store's back, or looks at what the store cannot show.
  */
 #include <ftw.h>
 #include <signal.h>
@@ -141,159 +142,6 @@ static const char *const prod_staging[] = {"production", "staging", NULL};
   "\"extra\": {\"real\": 0.1, \"big\": 9007199254740993, \"tiny\": 1e-300, "   \
   "\"none\": null, \"empty\": {}, \"list\": [[], {}, null, -0.5]}}], "         \
   "\"dependencies\": []}}}"
-
-/* ---- open, migrate, refuse --------------------------------------------- */
-
-static void test_open_creates_and_migrates(void) {
-  char path[600];
-  db_path(path, sizeof path, "open.db");
-  vx_store *st = open_ok(path);
-  vx_store_data d;
-  load_ok(st, &d);
-  CU_ASSERT_EQUAL(json_object_size(d.flags), 0);
-  CU_ASSERT_EQUAL(json_object_size(d.segments), 0);
-  CU_ASSERT_EQUAL(json_array_size(d.environments), 0);
-  CU_ASSERT_EQUAL(json_array_size(d.tokens), 0);
-  CU_ASSERT_EQUAL(d.revision, 0);
-  vx_store_data_dispose(&d);
-  CU_ASSERT_PTR_NULL(d.flags);
-  char err[256] = "";
-  CU_ASSERT_EQUAL(vx_store_check(st, err, sizeof err), 0);
-  vx_store_close(st);
-
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"),
-                  vx_store_schema_version());
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA application_id"),
-                  VX_STORE_APPLICATION_ID);
-  /* WAL is a property of the file: a plain connection sees it. */
-  sqlite3 *db;
-  CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
-  sqlite3_stmt *s;
-  CU_ASSERT_EQUAL_FATAL(
-      sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
-  CU_ASSERT_EQUAL(sqlite3_step(s), SQLITE_ROW);
-  CU_ASSERT_STRING_EQUAL(sqlite3_column_text(s, 0), "wal");
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-
-  /* Reopening an up-to-date database migrates nothing and keeps data. */
-  st = open_ok(path);
-  put_envs(st, prod_staging);
-  vx_store_close(st);
-  st = open_ok(path);
-  load_ok(st, &d);
-  CU_ASSERT_EQUAL(json_array_size(d.environments), 2);
-  vx_store_data_dispose(&d);
-  vx_store_close(st);
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"),
-                  vx_store_schema_version());
-}
-
-/* An empty file is an empty database (version 0): it is migrated. */
-static void test_open_empty_file(void) {
-  char path[600];
-  db_path(path, sizeof path, "empty.db");
-  FILE *f = fopen(path, "wb");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-  fclose(f);
-  vx_store_close(open_ok(path));
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"),
-                  vx_store_schema_version());
-  CU_ASSERT_EQUAL(raw_int(path, "SELECT value FROM meta WHERE key = "
-                                "'revision'"),
-                  0);
-}
-
-static void test_open_missing_folder(void) {
-  char path[600], err[512] = "";
-  db_path(path, sizeof path, "no/such/folder/x.db");
-  vx_store *st = (vx_store *)1;
-  CU_ASSERT_EQUAL(vx_store_open(path, &st, err, sizeof err), VX_EIO);
-  CU_ASSERT_PTR_NULL(st);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, "unable to open"));
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
-}
-
-/* A database of schema version 1 (before segments had a revision) is
- * migrated on open, and keeps its segments, at revision 0. */
-static void test_version_1_database_is_migrated_and_keeps_its_segments(void) {
-  char path[600];
-  db_path(path, sizeof path, "v1.db");
-  vx_store *st = open_ok(path);
-  vx_store_close(st);
-  raw_exec(path, "ALTER TABLE segments DROP COLUMN revision;"
-                 "INSERT INTO segments (id, name, description, constraints) "
-                 "VALUES ('7', 'old', '', '[]');"
-                 "PRAGMA user_version = 1;");
-  st = open_ok(path);
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"),
-                  vx_store_schema_version());
-  vx_store_data d;
-  load_ok(st, &d);
-  json_t *seg = json_object_get(d.segments, "7");
-  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(seg, "name")),
-                         "old");
-  CU_ASSERT_EQUAL(json_integer_value(json_object_get(seg, "revision")), 0);
-  CU_ASSERT_PTR_NOT_NULL(json_object_get(seg, "revision"));
-  vx_store_data_dispose(&d);
-  vx_store_close(st);
-}
-
-static void test_refuses_newer_version(void) {
-  char path[600], err[512] = "", sql[64], newer[16], ours[16];
-  db_path(path, sizeof path, "newer.db");
-  vx_store_close(open_ok(path));
-  int version = vx_store_schema_version() + 5;
-  snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
-  raw_exec(path, sql);
-
-  vx_store *st = (vx_store *)1;
-  CU_ASSERT_EQUAL(vx_store_open(path, &st, err, sizeof err), VX_EUNSUPPORTED);
-  CU_ASSERT_PTR_NULL(st);
-  snprintf(newer, sizeof newer, "%d", version);
-  snprintf(ours, sizeof ours, "version %d", vx_store_schema_version());
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, newer));
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, ours));
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"), version);
-  /* Refusing it without a NULL err does not crash either. */
-  CU_ASSERT_EQUAL(vx_store_open(path, &st, NULL, 0), VX_EUNSUPPORTED);
-}
-
-static void test_refuses_garbage_file(void) {
-  char path[600], err[512] = "";
-  db_path(path, sizeof path, "garbage.db");
-  char junk[8192];
-  for (size_t i = 0; i < sizeof junk; i++)
-    junk[i] = (char)("this is not a database, only text\n"[i % 34]);
-  FILE *f = fopen(path, "wb");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-  CU_ASSERT_EQUAL(fwrite(junk, 1, sizeof junk, f), sizeof junk);
-  fclose(f);
-
-  vx_store *st = (vx_store *)1;
-  CU_ASSERT_EQUAL(vx_store_open(path, &st, err, sizeof err), VX_EIO);
-  CU_ASSERT_PTR_NULL(st);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, "file is not a database"));
-
-  /* The file is left exactly as it was. */
-  char back[sizeof junk + 1];
-  f = fopen(path, "rb");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-  CU_ASSERT_EQUAL(fread(back, 1, sizeof back, f), sizeof junk);
-  fclose(f);
-  CU_ASSERT_EQUAL(memcmp(back, junk, sizeof junk), 0);
-}
-
-static void test_refuses_foreign_database(void) {
-  char path[600], err[512] = "";
-  db_path(path, sizeof path, "foreign.db");
-  raw_exec(path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY)");
-  vx_store *st = (vx_store *)1;
-  CU_ASSERT_EQUAL(vx_store_open(path, &st, err, sizeof err), VX_EUNSUPPORTED);
-  CU_ASSERT_PTR_NULL(st);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a Vexil database"));
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"), 0);
-}
 
 /* ---- documents --------------------------------------------------------- */
 
@@ -1060,13 +908,6 @@ static void test_survives_sigkill(void) {
 
 int main(void) {
   static const vx_test tests[] = {
-      VX_TEST(test_open_creates_and_migrates),
-      VX_TEST(test_open_empty_file),
-      VX_TEST(test_open_missing_folder),
-      VX_TEST(test_refuses_newer_version),
-      VX_TEST(test_version_1_database_is_migrated_and_keeps_its_segments),
-      VX_TEST(test_refuses_garbage_file),
-      VX_TEST(test_refuses_foreign_database),
       VX_TEST(test_flag_round_trip),
       VX_TEST(test_streaming_load_hands_each_flag_in_key_order),
       VX_TEST(test_flag_refusals),
