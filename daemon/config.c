@@ -60,6 +60,9 @@ static const key keys[] = {
      0},
     {"log_level", "VEXIL_LOG_LEVEL", "log-level", K_LEVEL, F(log_level), 0, 0},
     {"demo", "VEXIL_DEMO", "demo", K_BOOL, F(demo), 0, 0},
+    {"store_probe_interval_ms", "VEXIL_STORE_PROBE_INTERVAL_MS",
+     "store-probe-interval-ms", K_INT, F(store_probe_interval_ms), 100,
+     3600000},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -75,6 +78,7 @@ void vx_config_defaults(vx_config *cfg) {
   cfg->threads = 16;
   cfg->max_streams = 256;
   cfg->log_level = VX_LOG_INFO;
+  cfg->store_probe_interval_ms = 5000;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)

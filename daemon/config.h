@@ -16,6 +16,8 @@
  *   access log           access_log            VEXIL_ACCESS_LOG      false
  *   log level            log_level             VEXIL_LOG_LEVEL       info
  *   demo flags           demo                  VEXIL_DEMO            false
+ *   store probe (ms)     store_probe_interval_ms
+ *                        VEXIL_STORE_PROBE_INTERVAL_MS               5000
  */
 #ifndef VX_CONFIG_H
 #define VX_CONFIG_H
@@ -43,6 +45,9 @@ typedef struct vx_config {
   bool access_log;
   vx_log_level log_level;
   bool demo; /* seed demo flags into an empty database */
+  /* How often a store that stopped taking writes is probed, and an
+   * unpublished revision retried (service_health.c). */
+  int store_probe_interval_ms;
 } vx_config;
 
 /* What the command line asks for. */
@@ -70,7 +75,8 @@ int vx_config_load_env(vx_config *cfg, char *const *envp, char *err,
  *   --config FILE (or VEXIL_CONFIG), --listen ADDR:PORT, --database PATH,
  *   --data-dir DIR, --plugin-dir DIR (repeatable, replaces the list),
  *   --default-environment NAME, --open-evaluation, --access-log,
- *   --log-level LEVEL, --demo, --check-config, --version, --help.
+ *   --log-level LEVEL, --demo, --store-probe-interval-ms MS,
+ *   --check-config, --version, --help.
  * Fills cfg (database resolved against data_dir) and *action. Returns 0,
  * or VX_EINVAL with a message in err. argv[0] is the program name. */
 int vx_config_from_args(int argc, char **argv, char *const *envp,

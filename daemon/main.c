@@ -31,7 +31,7 @@ static const char help[] =
     "NAME]\n"
     "         [--open-evaluation] [--access-log] [--log-level LEVEL] "
     "[--demo]\n"
-    "         [--check-config]\n"
+    "         [--store-probe-interval-ms MS] [--check-config]\n"
     "      Serve flags over HTTP (OFREP, the native and admin APIs). Every\n"
     "      setting can also come from VEXIL_* environment variables and a\n"
     "      config file: command line > environment > file > default (see\n"
