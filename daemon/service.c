@@ -224,6 +224,74 @@ static int load(vx_service *svc, char *err, size_t errlen) {
   return 0;
 }
 
+/* The documents and definitions a service holds. */
+static void dispose_docs(vx_service *svc) {
+  vx_state_dispose(&svc->st);
+  json_decref(svc->flags);
+  json_decref(svc->segments);
+  json_decref(svc->environments);
+  json_decref(svc->tokens);
+}
+
+int vx_service_reload_locked(vx_service *svc, char *err, size_t errlen) {
+  vx_service *fresh = calloc(1, sizeof *fresh); /* cfg is large */
+  if (fresh == NULL)
+    return VX_ENOMEM;
+  fresh->cfg = svc->cfg;
+  fresh->store = svc->store;
+  int rc = vx_state_init(&fresh->st);
+  fresh->flags = json_object();
+  if (rc == 0 && fresh->flags == NULL)
+    rc = VX_ENOMEM;
+  if (rc == 0)
+    rc = load(fresh, err, errlen);
+  if (rc == 0) { /* swap: fresh takes the old documents to dispose */
+    vx_state st = svc->st;
+    json_t *docs[4] = {svc->flags, svc->segments, svc->environments,
+                       svc->tokens};
+    svc->st = fresh->st;
+    svc->flags = fresh->flags;
+    svc->segments = fresh->segments;
+    svc->environments = fresh->environments;
+    svc->tokens = fresh->tokens;
+    fresh->st = st;
+    fresh->flags = docs[0];
+    fresh->segments = docs[1];
+    fresh->environments = docs[2];
+    fresh->tokens = docs[3];
+  }
+  dispose_docs(fresh);
+  free(fresh);
+  return rc;
+}
+
+/* The store's state at start: read-only, or damaged in pages a load may
+ * not read (PRAGMA quick_check). Either leaves it unwritable; evaluation
+ * is served from what loads. *check: quick_check's report, or "". */
+static void check_store(vx_service *svc, char *check, size_t len) {
+  check[0] = '\0';
+  if (vx_store_read_only(svc->store)) {
+    vx_service_store_unwritable(svc, VX_STORE_FAULT_READ_ONLY,
+                                vx_store_errmsg(svc->store));
+    vx_log(VX_LOG_WARN,
+           "%s: evaluation is served, writes answer 503 STORE_READ_ONLY "
+           "until it can be written (probed every %d ms)",
+           vx_store_errmsg(svc->store), svc->cfg.store_probe_interval_ms);
+  }
+  int64_t t0 = vx_service_now_ms();
+  if (vx_store_quick_check(svc->store, check, len) != 0) {
+    vx_service_store_unwritable(svc, VX_STORE_FAULT_CORRUPT, check);
+    vx_log(VX_LOG_ERROR,
+           "%s is damaged (%s): evaluation is served from what loads, writes "
+           "answer 503 STORE_CORRUPT; restore a backup, or recover the file "
+           "(sqlite3 %s .recover), then restart vexild",
+           svc->cfg.database, check, svc->cfg.database);
+    return;
+  }
+  vx_log(VX_LOG_DEBUG, "store: quick_check ok in %lld ms",
+         (long long)(vx_service_now_ms() - t0));
+}
+
 int vx_service_open(const vx_config *cfg, vx_service **out,
                     char **new_admin_secret, char *err, size_t errlen) {
   *out = NULL;
@@ -234,6 +302,7 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
     return VX_ENOMEM;
   svc->cfg = *cfg;
   pthread_mutex_init(&svc->lock, NULL);
+  vx_service_health_init(svc);
   int rc = vx_state_init(&svc->st);
   svc->flags = json_object();
   svc->plugins = vx_plugin_host_new();
@@ -250,9 +319,14 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
     for (size_t i = 0; i < cfg->n_plugin_dirs; i++)
       vx_plugin_host_load_dir(svc->plugins, cfg->plugin_dirs[i]);
   }
+  char check[512] = "";
   rc = vx_store_open(cfg->database, &svc->store, err, errlen);
   if (rc == 0)
-    rc = load(svc, err, errlen);
+    check_store(svc, check, sizeof check);
+  if (rc == 0 && (rc = load(svc, err, errlen)) != 0 && check[0] != '\0') {
+    size_t used = strlen(err);
+    snprintf(err + used, errlen - used, " (and %s)", check);
+  }
   if (rc == 0 && json_array_size(svc->environments) == 0) {
     rc = bootstrap(svc, new_admin_secret, err, errlen);
     if (rc == 0)
@@ -262,6 +336,10 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
   }
   if (rc == 0)
     rc = vx_service_publish_locked(svc, NULL, true, err, errlen);
+  if (rc == 0 && vx_service_health_start(svc) != 0) {
+    snprintf(err, errlen, "cannot start the store's probe thread");
+    rc = VX_ENOMEM;
+  }
   if (rc != 0) {
     if (err[0] == '\0')
       snprintf(err, errlen, "%s", vx_strerror(rc));
@@ -285,15 +363,15 @@ void vx_service_close(vx_service *svc) {
   if (svc == NULL)
     return;
   atomic_store(&svc->ready, false);
+  vx_service_health_stop(svc);
   vx_engine_free(svc->engine);
   vx_store_close(svc->store);
-  vx_state_dispose(&svc->st);
-  json_decref(svc->flags);
-  json_decref(svc->segments);
-  json_decref(svc->environments);
-  json_decref(svc->tokens);
+  dispose_docs(svc);
   vx_plugin_host_free(svc->plugins);
   pthread_mutex_destroy(&svc->lock);
+  pthread_mutex_destroy(&svc->health_lock);
+  pthread_mutex_destroy(&svc->probe_lock);
+  pthread_cond_destroy(&svc->probe_wake);
   free(svc);
 }
 
