@@ -176,6 +176,20 @@ int vx_commit_locked(vx_service *svc, int rc, vx_werr *err) {
   return 0;
 }
 
+int vx_service_audit_commit_locked(vx_service *svc, int rc, uint64_t revision,
+                                   int64_t time_ms, const vx_principal *actor,
+                                   const char *action, const json_t *before,
+                                   const json_t *after, vx_werr *err) {
+  int64_t id;
+  if (rc == 0)
+    rc = vx_store_add_audit(svc->store, revision, time_ms, vx_actor_name(actor),
+                            action, NULL, before, after, &id);
+  if (rc != 0)
+    vx_service_store_error_locked(svc, err, rc,
+                                  "the database refused the write");
+  return vx_commit_locked(svc, rc, err);
+}
+
 /* Adds keys (may be NULL) to the unpublished flags (a failed allocation
  * only leaves listeners told fewer keys). */
 static void remember_keys(vx_service *svc, const json_t *keys) {

@@ -149,6 +149,16 @@ int vx_service_store_error_locked(vx_service *svc, vx_werr *err, int rc,
  * vx_begin_locked (nothing is open). */
 int vx_commit_locked(vx_service *svc, int rc, vx_werr *err);
 
+/* The end of a write that makes one audit entry: when its store calls
+ * returned 0 (rc), appends the entry at revision and time_ms (before and
+ * after may be NULL; actor NULL is "system"), then commits as
+ * vx_commit_locked does; a failure of the store is reported as by
+ * vx_service_store_error_locked. */
+int vx_service_audit_commit_locked(vx_service *svc, int rc, uint64_t revision,
+                                   int64_t time_ms, const vx_principal *actor,
+                                   const char *action, const json_t *before,
+                                   const json_t *after, vx_werr *err);
+
 /* After COMMIT of revision: staged is 0 when memory was updated, or the
  * error that left it incomplete (then the documents are reloaded from
  * the store before anything is published). Publishes revision, with

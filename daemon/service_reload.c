@@ -292,17 +292,12 @@ int vx_service_reload_plugins(vx_service *svc, const vx_principal *actor,
       json_pack("{s:O, s:O, s:O, s:i}", "loaded", sc.loaded, "replaced",
                 replaced, "rejected", sc.rejected, "unchanged", sc.unchanged);
   if (rc == 0 && changed) {
-    int64_t audit_id;
     bool committed = false;
     rc = vx_begin_locked(svc, &revision, err);
     if (rc == 0) {
-      rc = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
-                              actor ? vx_actor_name(actor) : "system",
-                              "plugins.reload", NULL, NULL, summary, &audit_id);
-      if (rc != 0)
-        vx_service_store_error_locked(svc, err, rc,
-                                      "the database refused the audit entry");
-      rc = vx_commit_locked(svc, rc, err);
+      rc = vx_service_audit_commit_locked(svc, 0, revision, vx_service_now_ms(),
+                                          actor, "plugins.reload", NULL,
+                                          summary, err);
       committed = rc == 0;
     }
     /* Committed, the new versions stay even when the publish fails (503

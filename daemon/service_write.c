@@ -176,7 +176,6 @@ int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
                 desc ? json_string_value(desc) : "", "constraints", cons);
   const json_t *before = json_object_get(svc->segments, id);
   uint64_t revision;
-  int64_t audit_id;
   int rc = 0;
   if (before != NULL && create_only)
     rc = vx_werr_set(err, VX_EEXIST, 409, "ALREADY_EXISTS", "id",
@@ -186,15 +185,9 @@ int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
   if (rc == 0) {
     json_object_set_new(seg, "revision", json_integer((json_int_t)revision));
     rc = vx_store_put_segment(svc->store, seg);
-    if (rc == 0)
-      rc = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
-                              vx_actor_name(actor),
-                              before ? "segment.update" : "segment.create",
-                              NULL, before, seg, &audit_id);
-    if (rc != 0)
-      vx_service_store_error_locked(svc, err, rc,
-                                    "the database refused the write");
-    rc = vx_commit_locked(svc, rc, err);
+    rc = vx_service_audit_commit_locked(
+        svc, rc, revision, vx_service_now_ms(), actor,
+        before ? "segment.update" : "segment.create", before, seg, err);
   }
   if (rc == 0) {
     if (created != NULL)
@@ -231,18 +224,12 @@ int vx_service_delete_segment(vx_service *svc, const vx_principal *actor,
                      json_string_value(json_array_get(users, 0)));
   } else if ((rc = segment_conflict(before, id, if_revision, err)) == 0) {
     uint64_t revision;
-    int64_t audit_id;
     rc = vx_begin_locked(svc, &revision, err);
     if (rc == 0) {
       rc = vx_store_delete_segment(svc->store, id);
-      if (rc == 0)
-        rc = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
-                                vx_actor_name(actor), "segment.delete", NULL,
-                                before, NULL, &audit_id);
-      if (rc != 0)
-        vx_service_store_error_locked(svc, err, rc,
-                                      "the database refused the write");
-      rc = vx_commit_locked(svc, rc, err);
+      rc = vx_service_audit_commit_locked(svc, rc, revision,
+                                          vx_service_now_ms(), actor,
+                                          "segment.delete", before, NULL, err);
     }
     if (rc == 0) {
       json_object_del(svc->segments, id);
@@ -284,22 +271,16 @@ int vx_service_put_environment(vx_service *svc, const vx_principal *actor,
   pthread_mutex_lock(&svc->lock);
   int rc;
   uint64_t revision;
-  int64_t audit_id;
   if (vx_env_exists_locked(svc, name)) {
     rc = vx_werr_set(err, VX_EEXIST, 409, "ALREADY_EXISTS", "name",
                      "environment %s already exists", name);
   } else if ((rc = vx_begin_locked(svc, &revision, err)) == 0) {
     json_t *after = json_pack("{s:s}", "environment", name);
     rc = vx_store_put_environment(svc->store, name);
-    if (rc == 0)
-      rc = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
-                              vx_actor_name(actor), "environment.create", NULL,
-                              NULL, after, &audit_id);
+    rc = vx_service_audit_commit_locked(svc, rc, revision, vx_service_now_ms(),
+                                        actor, "environment.create", NULL,
+                                        after, err);
     json_decref(after);
-    if (rc != 0)
-      vx_service_store_error_locked(svc, err, rc,
-                                    "the database refused the write");
-    rc = vx_commit_locked(svc, rc, err);
     if (rc == 0)
       rc = vx_service_published_locked(
           svc, revision, stage_new_environment(svc, name), NULL, true, err);
@@ -345,7 +326,6 @@ int vx_service_delete_environment(vx_service *svc, const vx_principal *actor,
       user = json_string_value(json_object_get(t, "name"));
   }
   uint64_t revision;
-  int64_t audit_id;
   if (index == (size_t)-1) {
     rc = vx_werr_set(err, VX_ENOENT, 404, "NOT_FOUND", "name",
                      "there is no environment \"%s\"", name);
@@ -358,15 +338,10 @@ int vx_service_delete_environment(vx_service *svc, const vx_principal *actor,
   } else if ((rc = vx_begin_locked(svc, &revision, err)) == 0) {
     json_t *before = json_pack("{s:s}", "environment", name);
     rc = vx_store_delete_environment(svc->store, name);
-    if (rc == 0)
-      rc = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
-                              vx_actor_name(actor), "environment.delete", NULL,
-                              before, NULL, &audit_id);
+    rc = vx_service_audit_commit_locked(svc, rc, revision, vx_service_now_ms(),
+                                        actor, "environment.delete", before,
+                                        NULL, err);
     json_decref(before);
-    if (rc != 0)
-      vx_service_store_error_locked(svc, err, rc,
-                                    "the database refused the write");
-    rc = vx_commit_locked(svc, rc, err);
     if (rc == 0)
       rc = vx_service_published_locked(
           svc, revision, stage_deleted_environment(svc, name, index), NULL,
@@ -408,7 +383,7 @@ int vx_service_create_token(vx_service *svc, const vx_principal *actor,
     char hex[65];
     vx_sha256(secret, strlen(secret), digest);
     vx_sha256_hex(digest, hex);
-    int64_t now = vx_service_now_ms(), id = 0, audit_id;
+    int64_t now = vx_service_now_ms(), id = 0;
     const char *role_name = role == VX_ROLE_ADMIN ? "admin" : "client";
     rc = vx_store_add_token(svc->store, name, role_name, environment, hex, now,
                             &id);
@@ -416,13 +391,8 @@ int vx_service_create_token(vx_service *svc, const vx_principal *actor,
         json_pack("{s:I, s:s, s:s, s:s?, s:I, s:n}", "id", (json_int_t)id,
                   "name", name, "role", role_name, "environment", environment,
                   "created_at", (json_int_t)now, "revoked_at");
-    if (rc == 0)
-      rc = vx_store_add_audit(svc->store, revision, now, vx_actor_name(actor),
-                              "token.create", NULL, NULL, doc, &audit_id);
-    if (rc != 0)
-      vx_service_store_error_locked(svc, err, rc,
-                                    "the database refused the write");
-    rc = vx_commit_locked(svc, rc, err);
+    rc = vx_service_audit_commit_locked(svc, rc, revision, now, actor,
+                                        "token.create", NULL, doc, err);
     if (rc == 0) {
       json_t *stored = json_deep_copy(doc);
       int staged =
@@ -467,18 +437,13 @@ int vx_service_revoke_token(vx_service *svc, const vx_principal *actor,
   } else if (!json_is_null(json_object_get(token, "revoked_at"))) {
     rc = vx_service_pending_locked(svc, err); /* already revoked */
   } else if ((rc = vx_begin_locked(svc, &revision, err)) == 0) {
-    int64_t now = vx_service_now_ms(), audit_id;
+    int64_t now = vx_service_now_ms();
     json_t *before = json_deep_copy(token);
     json_object_del(before, "hash");
     rc = vx_store_revoke_token(svc->store, id, now);
-    if (rc == 0)
-      rc = vx_store_add_audit(svc->store, revision, now, vx_actor_name(actor),
-                              "token.revoke", NULL, before, NULL, &audit_id);
+    rc = vx_service_audit_commit_locked(svc, rc, revision, now, actor,
+                                        "token.revoke", before, NULL, err);
     json_decref(before);
-    if (rc != 0)
-      vx_service_store_error_locked(svc, err, rc,
-                                    "the database refused the write");
-    rc = vx_commit_locked(svc, rc, err);
     if (rc == 0) {
       int staged =
           json_object_set_new(token, "revoked_at", json_integer(now)) != 0

@@ -10,12 +10,10 @@
  * tests/support/fault_vfs.c, publish failures from the fixtureFlaky
  * plugin (tests/fixtures/plugins/fixture.c).
  */
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -25,6 +23,7 @@
 #include "service.h"
 #include "service_internal.h" /* white-box: vx_service_published_locked */
 #include "store_internal.h"   /* white-box: read_only */
+#include "store_test.h"
 #include "vx_test.h"
 
 static char dir[] = "/tmp/vexil-health-XXXXXX";
@@ -80,15 +79,9 @@ static int suite_init(void) {
   return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag,
-                        struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  return remove(path);
-}
-
 static int suite_clean(void) {
   vx_service_close(svc);
-  return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  return db_tmpdir_remove(dir);
 }
 
 static json_t *J(const char *text) {
@@ -451,16 +444,10 @@ static void test_memory_behind_the_store_is_reloaded_before_writes(void) {
 static void test_database_changed_while_read_only_is_loaded_again(void) {
   vx_service_store_unwritable(svc, VX_STORE_FAULT_READ_ONLY, "read-only");
   svc->store->read_only = true; /* as when opened read-only */
-  sqlite3 *db;
-  CU_ASSERT_EQUAL_FATAL(sqlite3_open(cfg.database, &db), SQLITE_OK);
-  CU_ASSERT_EQUAL(
-      sqlite3_exec(db,
-                   "INSERT INTO environments (name, position, created_at) "
-                   "VALUES ('outside', 99, 0); UPDATE meta SET value = value "
-                   "+ 1 WHERE key = 'revision'",
-                   NULL, NULL, NULL),
-      SQLITE_OK);
-  sqlite3_close(db);
+  db_exec(cfg.database,
+          "INSERT INTO environments (name, position, created_at) VALUES "
+          "('outside', 99, 0); UPDATE meta SET value = value + 1 WHERE key = "
+          "'revision'");
   uint64_t revision = vx_service_revision(svc);
   vx_service_converge(svc); /* reopened: it changed */
   vx_werr err;
@@ -490,24 +477,7 @@ static void test_store_damaged_at_start_serves_and_refuses_writes(void) {
   }
   vx_service_close(svc);
   svc = NULL;
-  sqlite3 *db;
-  CU_ASSERT_EQUAL_FATAL(sqlite3_open(cfg.database, &db), SQLITE_OK);
-  sqlite3_stmt *s;
-  CU_ASSERT_EQUAL_FATAL(
-      sqlite3_prepare_v2(db,
-                         "SELECT pageno FROM dbstat WHERE name = 'audit' AND "
-                         "pagetype = 'leaf' ORDER BY path LIMIT 1",
-                         -1, &s, NULL),
-      SQLITE_OK);
-  CU_ASSERT_EQUAL_FATAL(sqlite3_step(s), SQLITE_ROW);
-  long page = (long)sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  FILE *f = fopen(cfg.database, "r+b");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-  CU_ASSERT_EQUAL(fseek(f, (page - 1) * 4096, SEEK_SET), 0);
-  CU_ASSERT_EQUAL(fwrite("\xff\xff\xff\xff\xff\xff\xff\xff", 1, 8, f), 8);
-  fclose(f);
+  db_damage_leaf(cfg.database, "audit", false);
 
   open_service();
   vx_store_health h = health();

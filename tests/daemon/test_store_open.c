@@ -8,7 +8,6 @@
  * default VFS before any database is opened.
  */
 #include <dirent.h>
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,41 +21,24 @@
 #include "store.h"
 #include "store_internal.h" /* white-box: st->db */
 #include "store_schema.h"
+#include "store_test.h"
 #include "vx_test.h"
 
 static char tmpdir[512];
 
 static int suite_init(void) {
-  const char *base = getenv("TMPDIR");
-  snprintf(tmpdir, sizeof tmpdir, "%s/vx-store-open-XXXXXX",
-           base != NULL && *base != '\0' ? base : "/tmp");
-  return mkdtemp(tmpdir) != NULL && vx_fault_vfs_install() == SQLITE_OK ? 0
-                                                                        : -1;
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int flag,
-                        struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  return remove(path);
+  return db_tmpdir_make(tmpdir, sizeof tmpdir, "vx-store-open") == 0 &&
+                 vx_fault_vfs_install() == SQLITE_OK
+             ? 0
+             : -1;
 }
 
 static int suite_clean(void) {
-  return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  return db_tmpdir_remove(tmpdir);
 }
 
 static void db_path(char *buf, size_t len, const char *name) {
   snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
-static vx_store *open_ok(const char *path) {
-  vx_store *st = NULL;
-  char err[512] = "";
-  int rc = vx_store_open(path, &st, err, sizeof err);
-  if (rc != 0)
-    fprintf(stderr, "open %s: %d %s\n", path, rc, err);
-  CU_ASSERT_EQUAL_FATAL(rc, 0);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-  return st;
 }
 
 /* Opening path fails with rc, and err holds path and every one of the
@@ -72,41 +54,6 @@ static void open_refused(const char *path, int rc, const char *const *says) {
       fprintf(stderr, "\n  \"%s\" is not in: %s\n", *says, err);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, *says));
   }
-}
-
-static void load_ok(vx_store *st, vx_store_data *d) {
-  char err[512] = "";
-  int rc = vx_store_load(st, d, NULL, NULL, err, sizeof err);
-  if (rc != 0)
-    fprintf(stderr, "load: %d %s\n", rc, err);
-  CU_ASSERT_EQUAL_FATAL(rc, 0);
-}
-
-/* Runs sql on the file directly, as another program would. */
-static void raw_exec(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
-  char *msg = NULL;
-  int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-  if (rc != SQLITE_OK)
-    fprintf(stderr, "%s: %s\n", sql, msg);
-  sqlite3_free(msg);
-  sqlite3_close(db);
-  CU_ASSERT_EQUAL_FATAL(rc, SQLITE_OK);
-}
-
-static int64_t raw_int(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *s = NULL;
-  CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
-  int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-  int64_t v = -1;
-  if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-    v = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  CU_ASSERT_EQUAL(rc, SQLITE_OK);
-  return v;
 }
 
 static void put_env(vx_store *st, const char *name) {
@@ -144,9 +91,9 @@ static bool exists(const char *path) {
 static void test_new_database_appears_complete_with_application_id(void) {
   char path[600];
   db_path(path, sizeof path, "open.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(json_object_size(d.flags), 0);
   CU_ASSERT_EQUAL(json_array_size(d.environments), 0);
   CU_ASSERT_EQUAL(d.revision, 0);
@@ -155,9 +102,9 @@ static void test_new_database_appears_complete_with_application_id(void) {
   CU_ASSERT_EQUAL(vx_store_check(st, err, sizeof err), 0);
   vx_store_close(st);
 
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"),
+  CU_ASSERT_EQUAL(db_int(path, "PRAGMA user_version"),
                   vx_store_schema_version());
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA application_id"),
+  CU_ASSERT_EQUAL(db_int(path, "PRAGMA application_id"),
                   VX_STORE_APPLICATION_ID);
   /* It was built under another name: nothing of that is left. */
   DIR *dir = opendir(tmpdir);
@@ -170,11 +117,11 @@ static void test_new_database_appears_complete_with_application_id(void) {
   closedir(dir);
 
   /* Reopening an up-to-date database migrates nothing and keeps data. */
-  st = open_ok(path);
+  st = db_open_ok(path);
   put_env(st, "production");
   vx_store_close(st);
-  st = open_ok(path);
-  load_ok(st, &d);
+  st = db_open_ok(path);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(json_array_size(d.environments), 1);
   vx_store_data_dispose(&d);
   vx_store_close(st);
@@ -185,7 +132,7 @@ static void test_new_database_appears_complete_with_application_id(void) {
 static void test_connection_runs_wal_and_synchronous_full(void) {
   char path[600];
   db_path(path, sizeof path, "settings.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   CU_ASSERT_STRING_EQUAL(vx_store_journal_mode(st), "wal");
   CU_ASSERT_STRING_EQUAL(vx_store_synchronous(st), "full");
   CU_ASSERT_FALSE(vx_store_read_only(st));
@@ -215,17 +162,17 @@ static void test_open_missing_folder(void) {
 static void test_version_1_database_is_migrated_and_keeps_its_segments(void) {
   char path[600];
   db_path(path, sizeof path, "v1.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   vx_store_close(st);
-  raw_exec(path, "ALTER TABLE segments DROP COLUMN revision;"
-                 "INSERT INTO segments (id, name, description, constraints) "
-                 "VALUES ('7', 'old', '', '[]');"
-                 "PRAGMA user_version = 1;");
-  st = open_ok(path);
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"),
+  db_exec(path, "ALTER TABLE segments DROP COLUMN revision;"
+                "INSERT INTO segments (id, name, description, constraints) "
+                "VALUES ('7', 'old', '', '[]');"
+                "PRAGMA user_version = 1;");
+  st = db_open_ok(path);
+  CU_ASSERT_EQUAL(db_int(path, "PRAGMA user_version"),
                   vx_store_schema_version());
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   json_t *seg = json_object_get(d.segments, "7");
   CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(seg, "name")),
                          "old");
@@ -239,18 +186,18 @@ static void test_version_1_database_is_migrated_and_keeps_its_segments(void) {
 static void test_vexil_database_without_application_id_is_given_it(void) {
   char path[600];
   db_path(path, sizeof path, "no-app-id.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   put_env(st, "production");
   vx_store_close(st);
-  raw_exec(path, "PRAGMA application_id = 0");
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA application_id"), 0);
-  st = open_ok(path);
+  db_exec(path, "PRAGMA application_id = 0");
+  CU_ASSERT_EQUAL(db_int(path, "PRAGMA application_id"), 0);
+  st = db_open_ok(path);
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(json_array_size(d.environments), 1);
   vx_store_data_dispose(&d);
   vx_store_close(st);
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA application_id"),
+  CU_ASSERT_EQUAL(db_int(path, "PRAGMA application_id"),
                   VX_STORE_APPLICATION_ID);
 }
 
@@ -290,29 +237,29 @@ static void test_file_that_is_not_sqlite_is_refused_untouched(void) {
 static void test_database_of_another_application_is_refused(void) {
   char path[600];
   db_path(path, sizeof path, "other-app.db");
-  raw_exec(path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY);"
-                 "PRAGMA application_id = 1234");
+  db_exec(path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY);"
+                "PRAGMA application_id = 1234");
   static const char *const says[] = {
       "another application", "application_id 0x000004d2", "invoices", NULL};
   open_refused(path, VX_EUNSUPPORTED, says);
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA application_id"), 1234);
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"), 0);
+  CU_ASSERT_EQUAL(db_int(path, "PRAGMA application_id"), 1234);
+  CU_ASSERT_EQUAL(db_int(path, "PRAGMA user_version"), 0);
 }
 
 static void test_sqlite_database_without_vexil_schema_is_refused(void) {
   char path[600];
   db_path(path, sizeof path, "foreign.db");
-  raw_exec(path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY);"
-                 "CREATE TABLE flags (key TEXT)");
+  db_exec(path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY);"
+                "CREATE TABLE flags (key TEXT)");
   static const char *const says[] = {"without Vexil's schema",
                                      "2 tables: flags, invoices", NULL};
   open_refused(path, VX_EUNSUPPORTED, says);
-  CU_ASSERT_EQUAL(raw_int(path, "SELECT count(*) FROM sqlite_schema"), 2);
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"), 0);
+  CU_ASSERT_EQUAL(db_int(path, "SELECT count(*) FROM sqlite_schema"), 2);
+  CU_ASSERT_EQUAL(db_int(path, "PRAGMA user_version"), 0);
 
   /* One with no table at all is not an empty Vexil store either. */
   db_path(path, sizeof path, "no-tables.db");
-  raw_exec(path, "PRAGMA user_version = 0; VACUUM");
+  db_exec(path, "PRAGMA user_version = 0; VACUUM");
   CU_ASSERT_TRUE(exists(path));
   static const char *const none[] = {"without any table", NULL};
   open_refused(path, VX_EUNSUPPORTED, none);
@@ -321,15 +268,15 @@ static void test_sqlite_database_without_vexil_schema_is_refused(void) {
 static void test_refuses_newer_version(void) {
   char path[600], sql[64], newer[16], ours[16];
   db_path(path, sizeof path, "newer.db");
-  vx_store_close(open_ok(path));
+  vx_store_close(db_open_ok(path));
   int version = vx_store_schema_version() + 5;
   snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
-  raw_exec(path, sql);
+  db_exec(path, sql);
   snprintf(newer, sizeof newer, "%d", version);
   snprintf(ours, sizeof ours, "version %d", vx_store_schema_version());
   const char *const says[] = {newer, ours, NULL};
   open_refused(path, VX_EUNSUPPORTED, says);
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"), version);
+  CU_ASSERT_EQUAL(db_int(path, "PRAGMA user_version"), version);
   /* Refusing it without a NULL err does not crash either. */
   vx_store *st;
   CU_ASSERT_EQUAL(vx_store_open(path, &st, NULL, 0), VX_EUNSUPPORTED);
@@ -365,7 +312,7 @@ static void expect_commit_fault(vx_store *st, int sqlite_rc,
     fprintf(stderr, "\n  \"%s\" is not in: %s\n", says, err);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, says));
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(json_array_size(d.environments), 1);
   vx_store_data_dispose(&d);
 }
@@ -373,7 +320,7 @@ static void expect_commit_fault(vx_store *st, int sqlite_rc,
 static void test_storage_failures_are_told_apart(void) {
   char path[600];
   db_path(path, sizeof path, "faults.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   put_env(st, "production");
   unsigned long before = vx_fault_vfs_failures();
   expect_commit_fault(st, SQLITE_FULL, VX_STORE_FAULT_FULL, "full");
@@ -402,7 +349,7 @@ static void test_storage_failures_are_told_apart(void) {
 static void test_probe_tells_whether_writes_are_taken(void) {
   char path[600], err[512] = "";
   db_path(path, sizeof path, "probe.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   put_env(st, "production");
   vx_fault_vfs_fail(SQLITE_FULL);
   CU_ASSERT_EQUAL(vx_store_probe(st, 1, err, sizeof err), VX_EIO);
@@ -410,7 +357,7 @@ static void test_probe_tells_whether_writes_are_taken(void) {
   vx_fault_vfs_heal();
   CU_ASSERT_EQUAL(vx_store_probe(st, 1, err, sizeof err), 0);
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(d.revision, 1);
   CU_ASSERT_EQUAL(json_array_size(d.environments), 1);
   vx_store_data_dispose(&d);
@@ -426,10 +373,10 @@ static void test_probe_tells_whether_writes_are_taken(void) {
 static void test_probe_reopens_read_only_and_sees_outside_changes(void) {
   char path[600], err[512] = "";
   db_path(path, sizeof path, "reopen.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   put_env(st, "production");
   st->read_only = true; /* as when opened on a read-only file system */
-  raw_exec(path, "UPDATE meta SET value = value + 1 WHERE key = 'revision'");
+  db_exec(path, "UPDATE meta SET value = value + 1 WHERE key = 'revision'");
   CU_ASSERT_EQUAL(vx_store_probe(st, 1, err, sizeof err), VX_ECONFLICT);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "changed while it was read-only"));
   CU_ASSERT_FALSE(vx_store_read_only(st));
@@ -437,35 +384,15 @@ static void test_probe_reopens_read_only_and_sees_outside_changes(void) {
   CU_ASSERT_EQUAL(vx_store_probe(st, 2, err, sizeof err), 0);
   put_env(st, "staging"); /* the new connection writes */
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(d.revision, 3);
   vx_store_data_dispose(&d);
   vx_store_close(st);
 }
 
-/* Overwrites the header of one page of table's b-tree in a closed
- * database: the last leaf (where the next row goes) or the first. */
-static void damage_page(const char *path, const char *table, bool last) {
-  char sql[256];
-  snprintf(sql, sizeof sql,
-           "SELECT pageno FROM dbstat WHERE name = '%s' AND pagetype = "
-           "'leaf' ORDER BY path %s LIMIT 1",
-           table, last ? "DESC" : "ASC");
-  int64_t page = raw_int(path, sql);
-  CU_ASSERT_FATAL(page > 1);
-  FILE *f = fopen(path, "r+b");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-  static const unsigned char junk[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                         0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                         0xff, 0xff, 0xff, 0xff};
-  CU_ASSERT_EQUAL(fseek(f, (long)(page - 1) * 4096, SEEK_SET), 0);
-  CU_ASSERT_EQUAL(fwrite(junk, 1, sizeof junk, f), sizeof junk);
-  fclose(f);
-}
-
 /* A database whose audit log spans many pages. */
 static void with_long_audit(const char *path) {
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   put_env(st, "production");
   uint64_t rev;
   CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
@@ -486,10 +413,10 @@ static void test_quick_check_finds_damage_a_load_does_not_read(void) {
   char path[600], err[512] = "";
   db_path(path, sizeof path, "damaged.db");
   with_long_audit(path);
-  damage_page(path, "audit", false);
-  vx_store *st = open_ok(path); /* the schema is intact */
+  db_damage_leaf(path, "audit", false);
+  vx_store *st = db_open_ok(path); /* the schema is intact */
   vx_store_data d;
-  load_ok(st, &d); /* so are the tables a start reads */
+  db_load_ok(st, &d); /* so are the tables a start reads */
   CU_ASSERT_EQUAL(json_array_size(d.environments), 1);
   vx_store_data_dispose(&d);
   CU_ASSERT_EQUAL(vx_store_quick_check(st, err, sizeof err), VX_EIO);
@@ -499,7 +426,7 @@ static void test_quick_check_finds_damage_a_load_does_not_read(void) {
 
   db_path(path, sizeof path, "sound.db");
   with_long_audit(path);
-  st = open_ok(path);
+  st = db_open_ok(path);
   CU_ASSERT_EQUAL(vx_store_quick_check(st, err, sizeof err), 0);
   vx_store_close(st);
 }
@@ -510,8 +437,8 @@ static void test_write_into_a_damaged_page_is_a_corrupt_fault(void) {
   char path[600];
   db_path(path, sizeof path, "damaged-tail.db");
   with_long_audit(path);
-  damage_page(path, "audit", true);
-  vx_store *st = open_ok(path);
+  db_damage_leaf(path, "audit", true);
+  vx_store *st = db_open_ok(path);
   uint64_t rev;
   CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
   CU_ASSERT_EQUAL_FATAL(vx_store_bump_revision(st, &rev), 0);

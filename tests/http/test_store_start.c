@@ -8,7 +8,6 @@
  * whose snapshot cannot be published answers 503 STORED_NOT_PUBLISHED
  * and is served as soon as it can be, without a restart.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +17,17 @@
 
 #include "admin_support.h"
 #include "store_support.h"
+#include "store_test.h"
 #include "vx_test.h"
 
 static char files[300];
 
 static int suite_init(void) {
-  const char *tmp = getenv("TMPDIR");
-  snprintf(files, sizeof files, "%s/vexil-files-XXXXXX",
-           tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-  return mkdtemp(files) != NULL ? 0 : -1;
+  return db_tmpdir_make(files, sizeof files, "vexil-files");
 }
 
 static int suite_clean(void) {
-  char cmd[400];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", files);
-  return system(cmd) == 0 ? 0 : -1;
+  return db_tmpdir_remove(files);
 }
 
 static void sleep_ms(long ms) {
@@ -66,13 +61,6 @@ static void test_empty_database_file_is_refused_at_start_and_left_alone(void) {
   CU_ASSERT_EQUAL(sb.st_size, 0);
 }
 
-static void sql(const char *path, const char *text) {
-  sqlite3 *db;
-  CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
-  CU_ASSERT_EQUAL(sqlite3_exec(db, text, NULL, NULL, NULL), SQLITE_OK);
-  sqlite3_close(db);
-}
-
 static void test_foreign_files_are_refused_at_start(void) {
   char path[400];
   snprintf(path, sizeof path, "%s/notes.db", files);
@@ -82,49 +70,20 @@ static void test_foreign_files_are_refused_at_start(void) {
   refused_at_start(path, text);
 
   snprintf(path, sizeof path, "%s/other-app.db", files);
-  sql(path, "CREATE TABLE invoices (id INTEGER); PRAGMA application_id = 7");
+  db_exec(path,
+          "CREATE TABLE invoices (id INTEGER); PRAGMA application_id = 7");
   static const char *const other[] = {"another application", "invoices", NULL};
   refused_at_start(path, other);
 
   snprintf(path, sizeof path, "%s/no-schema.db", files);
-  sql(path, "CREATE TABLE invoices (id INTEGER)");
+  db_exec(path, "CREATE TABLE invoices (id INTEGER)");
   static const char *const schema[] = {"without Vexil's schema", NULL};
   refused_at_start(path, schema);
-  sqlite3 *db;
-  sqlite3_stmt *s;
-  CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
-  CU_ASSERT_EQUAL(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema",
-                                     -1, &s, NULL),
-                  SQLITE_OK);
-  CU_ASSERT_EQUAL(sqlite3_step(s), SQLITE_ROW);
-  CU_ASSERT_EQUAL(sqlite3_column_int(s, 0), 1); /* untouched */
-  sqlite3_finalize(s);
-  sqlite3_close(db);
+  CU_ASSERT_EQUAL(db_int(path, "SELECT count(*) FROM sqlite_schema"),
+                  1); /* untouched */
 }
 
 #define FLAGS "/api/v1/admin/flags"
-
-/* Breaks the header of the first leaf page of the audit log. */
-static void damage_audit(const char *path) {
-  sqlite3 *db;
-  sqlite3_stmt *s;
-  CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
-  CU_ASSERT_EQUAL_FATAL(
-      sqlite3_prepare_v2(db,
-                         "SELECT pageno FROM dbstat WHERE name = 'audit' AND "
-                         "pagetype = 'leaf' ORDER BY path LIMIT 1",
-                         -1, &s, NULL),
-      SQLITE_OK);
-  CU_ASSERT_EQUAL_FATAL(sqlite3_step(s), SQLITE_ROW);
-  long page = (long)sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  FILE *f = fopen(path, "r+b");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-  CU_ASSERT_EQUAL(fseek(f, (page - 1) * 4096, SEEK_SET), 0);
-  CU_ASSERT_EQUAL(fwrite("\xff\xff\xff\xff\xff\xff\xff\xff", 1, 8, f), 8);
-  fclose(f);
-}
 
 static void test_damaged_database_serves_and_refuses_writes(void) {
   static const char *const args[] = {"--store-probe-interval-ms", "100", NULL};
@@ -139,7 +98,7 @@ static void test_damaged_database_serves_and_refuses_writes(void) {
   CU_ASSERT_EQUAL(vxh_stop(&adm_d, true), 0);
   char path[400];
   snprintf(path, sizeof path, "%s/vexil.db", adm_d.dir);
-  damage_audit(path);
+  db_damage_leaf(path, "audit", false);
 
   CU_ASSERT_EQUAL_FATAL(vxh_restart(&adm_d, args), 0);
   json_t *ready = st_readyz();
