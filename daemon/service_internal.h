@@ -174,9 +174,21 @@ int vx_service_published_locked(vx_service *svc, uint64_t revision, int staged,
  * STORED_NOT_PUBLISHED. */
 int vx_service_pending_locked(vx_service *svc, vx_werr *err);
 
-/* Reloads every document and definition from the store, replacing
- * memory only when the whole load succeeded (service.c). */
+/* ---- loading (service_load.c) */
+
+/* Loads every document and definition from the store into svc (at open,
+ * before the service is shared). */
+int vx_service_load(vx_service *svc, char *err, size_t errlen);
+/* The same into fresh memory, which replaces svc's only when the whole
+ * load succeeded. */
 int vx_service_reload_locked(vx_service *svc, char *err, size_t errlen);
+/* Frees what vx_service_load filled. */
+void vx_service_dispose_docs(vx_service *svc);
+/* The store's state at start: read-only, or damaged in pages a load may
+ * not read (PRAGMA quick_check). Either leaves it reported unwritable
+ * (vx_service_store_unwritable) and logged; evaluation is served from
+ * what loads. check: quick_check's report, or "". */
+void vx_service_check_store(vx_service *svc, char *check, size_t len);
 
 /* The health at open: the store's state (read-only, damaged), the
  * thread that runs vx_service_converge. */
