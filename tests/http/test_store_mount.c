@@ -7,13 +7,16 @@
  * writable again; nothing acknowledged is lost.
  *
  * Mounting needs root (CI runs as root); without it the program exits 77,
- * which meson counts as skipped, and says why. Linux refuses to remount
+ * which meson counts as skipped, and says why. The mount is made in a
+ * mount namespace of the test's own, so it goes away with the test (and
+ * its vexild) whatever happens, and nobody else sees it. Linux refuses to remount
  * read-only a file system with files open for writing (EBUSY), so the
  * read-only case starts vexild on the read-only file system: that is
  * also what a restart after the kernel remounted a failing disk
  * read-only looks like.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,7 +208,9 @@ int main(void) {
     perror("mkdtemp");
     return 2;
   }
-  if (mount("tmpfs", mnt, "tmpfs", 0, "size=4m,mode=0755") != 0) {
+  if (unshare(CLONE_NEWNS) != 0 ||
+      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount("tmpfs", mnt, "tmpfs", 0, "size=4m,mode=0755") != 0) {
     printf("skipped: cannot mount a 4 MiB tmpfs on %s (%s): this test "
            "needs root (CI runs as root)\n",
            mnt, strerror(errno));
