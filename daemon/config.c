@@ -69,6 +69,9 @@ static const key keys[] = {
      "max-context-properties", K_INT, F(max_context_properties), 1, 65536},
     {"max_context_value_bytes", "VEXIL_MAX_CONTEXT_VALUE_BYTES",
      "max-context-value-bytes", K_INT, F(max_context_value_bytes), 64, 1048576},
+    {"store_probe_interval_ms", "VEXIL_STORE_PROBE_INTERVAL_MS",
+     "store-probe-interval-ms", K_INT, F(store_probe_interval_ms), 100,
+     3600000},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -87,6 +90,7 @@ void vx_config_defaults(vx_config *cfg) {
   cfg->max_json_depth = VX_JSON_DEPTH_DEFAULT;
   cfg->max_context_properties = VX_CONTEXT_MAX_PROPS_DEFAULT;
   cfg->max_context_value_bytes = VX_CONTEXT_MAX_VALUE_DEFAULT;
+  cfg->store_probe_interval_ms = 5000;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)

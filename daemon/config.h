@@ -21,6 +21,8 @@
  *                                  VEXIL_MAX_CONTEXT_PROPERTIES        256
  *   context value bytes  max_context_value_bytes
  *                                  VEXIL_MAX_CONTEXT_VALUE_BYTES       4096
+ *   store probe (ms)     store_probe_interval_ms
+ *                        VEXIL_STORE_PROBE_INTERVAL_MS               5000
  */
 #ifndef VX_CONFIG_H
 #define VX_CONFIG_H
@@ -54,6 +56,9 @@ typedef struct vx_config {
   int max_json_depth;
   int max_context_properties;
   int max_context_value_bytes;
+  /* How often a store that stopped taking writes is probed, and an
+   * unpublished revision retried (service_health.c). */
+  int store_probe_interval_ms;
 } vx_config;
 
 /* What the command line asks for. */
@@ -83,6 +88,7 @@ int vx_config_load_env(vx_config *cfg, char *const *envp, char *err,
  *   --default-environment NAME, --open-evaluation, --access-log,
  *   --log-level LEVEL, --demo, --max-json-depth N,
  *   --max-context-properties N, --max-context-value-bytes N,
+ *   --store-probe-interval-ms MS,
  *   --check-config, --version, --help.
  * Fills cfg (database resolved against data_dir) and *action. Returns 0,
  * or VX_EINVAL with a message in err. argv[0] is the program name. */

@@ -32,7 +32,7 @@ static const char help[] =
     "         [--open-evaluation] [--access-log] [--log-level LEVEL] "
     "[--demo]\n"
     "         [--max-json-depth N] [--max-context-properties N]\n"
-    "         [--max-context-value-bytes N]\n"
+    "         [--max-context-value-bytes N] [--store-probe-interval-ms MS]\n"
     "         [--check-config]\n"
     "      Serve flags over HTTP (OFREP, the native and admin APIs). Every\n"
     "      setting can also come from VEXIL_* environment variables and a\n"

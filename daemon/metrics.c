@@ -312,6 +312,34 @@ static void render_evals(FILE *f) {
           (unsigned long long)atomic_load(&flags_overflow));
 }
 
+/* The store's health (service_health.c). */
+static void render_store(FILE *f, vx_service *svc) {
+  static const char *const codes[] = {"STORE_FULL", "STORE_READ_ONLY",
+                                      "STORE_CORRUPT", "STORE_UNAVAILABLE"};
+  vx_store_health h;
+  vx_service_health(svc, &h);
+  fprintf(f,
+          "# HELP vexil_store_writable 1 while the store takes writes, 0 "
+          "while they answer 503 (/readyz says why).\n"
+          "# TYPE vexil_store_writable gauge\nvexil_store_writable %d\n"
+          "# HELP vexil_store_write_failures_total Writes the store could not "
+          "take, by error code.\n"
+          "# TYPE vexil_store_write_failures_total counter\n",
+          h.writable ? 1 : 0);
+  for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
+    fprintf(f, "vexil_store_write_failures_total{code=\"%s\"} %llu\n", codes[i],
+            (unsigned long long)h.write_failures[i]);
+  fprintf(f,
+          "# HELP vexil_publish_pending 1 while a committed revision is not "
+          "served yet (retried until it is).\n"
+          "# TYPE vexil_publish_pending gauge\nvexil_publish_pending %d\n"
+          "# HELP vexil_publish_failures_total Snapshots that could not be "
+          "built or published after a commit.\n"
+          "# TYPE vexil_publish_failures_total counter\n"
+          "vexil_publish_failures_total %llu\n",
+          h.pending ? 1 : 0, (unsigned long long)h.publish_failures);
+}
+
 int vx_metrics_render(vx_service *svc, char **out, size_t *len) {
   *out = NULL;
   *len = 0;
@@ -333,6 +361,7 @@ int vx_metrics_render(vx_service *svc, char **out, size_t *len) {
             "# HELP vexil_plugins_loaded Strategy plugins loaded.\n"
             "# TYPE vexil_plugins_loaded gauge\nvexil_plugins_loaded %zu\n",
             vx_plugin_host_count(vx_service_plugins(svc)));
+    render_store(f, svc);
   }
   if (fclose(f) != 0) {
     free(*out);

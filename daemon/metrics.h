@@ -10,6 +10,12 @@
  *                                                  flag table was full
  *   vexil_open_streams                             gauge
  *   vexil_revision, vexil_plugins_loaded           gauges (from the service)
+ *   vexil_store_writable, vexil_publish_pending    gauges (service_health.c)
+ *   vexil_store_write_failures_total{code}         counter: writes answered
+ *                                                  503 STORE_*
+ *   vexil_publish_failures_total                   counter: snapshots not
+ *                                                  built or published after
+ *                                                  a commit
  *
  * Routes are identified by a small index handed out by vx_metrics_route
  * (at start, by http.c); flags by key in a fixed table of

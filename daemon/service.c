@@ -2,7 +2,6 @@
  * reads. Writes are in service_write.c and service_import.c. */
 #include "service.h"
 
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,49 +181,6 @@ static int bootstrap(vx_service *svc, char **new_secret, char *err,
   return 0;
 }
 
-/* Takes the environments the store read, with an empty table each in
- * svc->st (vx_service_keep_flag_locked stages into them). */
-static void adopt_environments(vx_service *svc, const vx_store_data *d) {
-  if (svc->environments == d->environments)
-    return;
-  json_decref(svc->environments);
-  svc->environments = json_incref(d->environments);
-  json_object_clear(svc->st.envs);
-  size_t i;
-  json_t *env;
-  json_array_foreach(svc->environments, i, env) {
-    json_object_set_new(svc->st.envs, json_string_value(env), json_object());
-  }
-}
-
-/* One flag read at start (vx_store_load's callback): every environment
- * appears in it, then it is kept as text. */
-static int load_flag(void *arg, const vx_store_data *d, json_t *flag) {
-  vx_service *svc = arg;
-  adopt_environments(svc, d);
-  vx_service_fill_envs_locked(svc, flag);
-  return vx_service_keep_flag_locked(svc, flag);
-}
-
-static int load(vx_service *svc, char *err, size_t errlen) {
-  json_object_clear(svc->flags);
-  vx_store_data d;
-  int rc = vx_store_load(svc->store, &d, load_flag, svc, err, errlen);
-  if (rc != 0)
-    return rc;
-  adopt_environments(svc, &d); /* when there are no flags */
-  json_decref(svc->segments);
-  json_decref(svc->tokens);
-  svc->segments = json_incref(d.segments);
-  svc->tokens = json_incref(d.tokens);
-  svc->st.revision = d.revision;
-  json_object_clear(svc->st.segments);
-  json_object_update(svc->st.segments, svc->segments);
-  vx_store_data_dispose(&d);
-  malloc_trim(0); /* the documents were freed: give the memory back */
-  return 0;
-}
-
 int vx_service_open(const vx_config *cfg, vx_service **out,
                     char **new_admin_secret, char *err, size_t errlen) {
   *out = NULL;
@@ -239,6 +195,7 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
   vx_context_set_max_props(cfg->max_context_properties);
   vx_context_set_max_value(cfg->max_context_value_bytes);
   pthread_mutex_init(&svc->lock, NULL);
+  vx_service_health_init(svc);
   int rc = vx_state_init(&svc->st);
   svc->flags = json_object();
   svc->plugins = vx_plugin_host_new();
@@ -255,18 +212,28 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
     for (size_t i = 0; i < cfg->n_plugin_dirs; i++)
       vx_plugin_host_load_dir(svc->plugins, cfg->plugin_dirs[i]);
   }
+  char check[512] = "";
   rc = vx_store_open(cfg->database, &svc->store, err, errlen);
   if (rc == 0)
-    rc = load(svc, err, errlen);
+    vx_service_check_store(svc, check, sizeof check);
+  if (rc == 0 && (rc = vx_service_load(svc, err, errlen)) != 0 &&
+      check[0] != '\0') {
+    size_t used = strlen(err);
+    snprintf(err + used, errlen - used, " (and %s)", check);
+  }
   if (rc == 0 && json_array_size(svc->environments) == 0) {
     rc = bootstrap(svc, new_admin_secret, err, errlen);
     if (rc == 0)
-      rc = load(svc, err, errlen);
+      rc = vx_service_load(svc, err, errlen);
     if (rc == 0 && cfg->demo)
       rc = vx_service_seed_demo(svc, err, errlen);
   }
   if (rc == 0)
     rc = vx_service_publish_locked(svc, NULL, true, err, errlen);
+  if (rc == 0 && vx_service_health_start(svc) != 0) {
+    snprintf(err, errlen, "cannot start the store's probe thread");
+    rc = VX_ENOMEM;
+  }
   if (rc != 0) {
     if (err[0] == '\0')
       snprintf(err, errlen, "%s", vx_strerror(rc));
@@ -290,15 +257,15 @@ void vx_service_close(vx_service *svc) {
   if (svc == NULL)
     return;
   atomic_store(&svc->ready, false);
+  vx_service_health_stop(svc);
   vx_engine_free(svc->engine);
   vx_store_close(svc->store);
-  vx_state_dispose(&svc->st);
-  json_decref(svc->flags);
-  json_decref(svc->segments);
-  json_decref(svc->environments);
-  json_decref(svc->tokens);
+  vx_service_dispose_docs(svc);
   vx_plugin_host_free(svc->plugins);
   pthread_mutex_destroy(&svc->lock);
+  pthread_mutex_destroy(&svc->health_lock);
+  pthread_mutex_destroy(&svc->probe_lock);
+  pthread_cond_destroy(&svc->probe_wake);
   free(svc);
 }
 

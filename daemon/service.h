@@ -12,8 +12,14 @@
  *      recompiled) and publish it;
  *   4. tell the listeners (event stream, metrics) the revision and the
  *      changed flag keys.
- * The function returns only after 4, so an HTTP answer sent after it
- * describes committed, visible state.
+ * The function returns 0 only after 4, so an HTTP answer sent after it
+ * describes committed, visible state. When 3 fails after COMMIT (out of
+ * memory, a plugin that refuses to compile again), the write is durable
+ * but not served: it answers 503 STORED_NOT_PUBLISHED, memory keeps
+ * following the store, and the daemon converges on it (the next write,
+ * and vx_service_converge, publish it; see service_health.c). A store
+ * that cannot be written answers 503 with the fault's code and changes
+ * nothing in memory; evaluation keeps serving the last snapshot.
  *
  * Native documents (JSON), as the admin API reads and writes them:
  *   flag   {"key": "checkout", "description": "", "type": "boolean",
@@ -55,8 +61,8 @@ typedef struct vx_principal {
 
 /* Why a write was refused: an HTTP status, a stable code and a message. */
 typedef struct vx_werr {
-  int status;    /* 400, 403, 404, 409, 500 */
-  char code[48]; /* VALIDATION_FAILED, NOT_FOUND, CONFLICT, ... */
+  int status;    /* 400, 403, 404, 409, 500, 503 */
+  char code[48]; /* VALIDATION_FAILED, NOT_FOUND, CONFLICT, STORE_FULL, ... */
   char message[1024];
   char field[256]; /* where, when known: "environments.production.
                       strategies[0].parameters.rollout" */
@@ -85,6 +91,35 @@ vx_engine *vx_service_engine(vx_service *svc);
 vx_plugin_host *vx_service_plugins(vx_service *svc);
 bool vx_service_ready(const vx_service *svc);
 uint64_t vx_service_revision(vx_service *svc);
+
+/* Whether the store takes writes, and whether every committed revision
+ * is served (service_health.c). */
+typedef struct vx_store_health {
+  bool writable;
+  const char *code; /* NULL while writable, else STORE_FULL, STORE_READ_ONLY,
+                       STORE_CORRUPT or STORE_UNAVAILABLE */
+  char error[512];  /* the last failure, while not writable */
+  int64_t since_ms; /* when it stopped being writable */
+  bool pending;     /* a committed revision is not served yet */
+  uint64_t pending_revision;
+  char pending_error[512];
+  int64_t pending_since_ms;
+  const char *journal_mode, *synchronous; /* of the store's connection */
+  uint64_t write_failures[4];             /* by code, in the order above */
+  uint64_t publish_failures;
+} vx_store_health;
+
+/* A copy of the health, taken without waiting for a write: for /readyz
+ * and /metrics. */
+void vx_service_health(vx_service *svc, vx_store_health *out);
+
+/* Retries what failed, off the request path: reloads the documents from
+ * the store when a failure after COMMIT may have left memory behind it,
+ * publishes a committed revision that is not served yet, and probes a
+ * store that stopped taking writes (vx_store_probe; not one found
+ * damaged). Takes the write lock. A thread of the service calls it every
+ * cfg->store_probe_interval_ms while something is wrong. */
+void vx_service_converge(vx_service *svc);
 
 /* Registers a change listener (at most 8). */
 int vx_service_on_change(vx_service *svc, vx_change_fn fn, void *arg);

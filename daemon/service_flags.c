@@ -332,8 +332,8 @@ int vx_service_store_flag_locked(vx_service *svc, uint64_t revision,
     rc = vx_store_add_audit(svc->store, revision, now, vx_actor_name(actor),
                             action, key, before, after, &id);
   if (rc != 0)
-    return vx_werr_set(err, rc, 500, "STORE_ERROR", "",
-                       "the database refused the write: %s", vx_strerror(rc));
+    return vx_service_store_error_locked(svc, err, rc,
+                                         "the database refused the write");
   return 0;
 }
 
@@ -365,49 +365,33 @@ static int put_flag_locked(vx_service *svc, const vx_principal *actor,
   json_t *current = vx_service_flag_locked(svc, key);
   if (current != NULL && same_content(current, flag)) {
     json_decref(flag); /* nothing changes: no revision, no audit entry */
-    if (saved != NULL)
+    rc = vx_service_pending_locked(svc, err);
+    if (saved != NULL && rc == 0)
       *saved = current;
     else
       json_decref(current);
-    return 0;
+    return rc;
   }
   uint64_t revision;
   rc = vx_begin_locked(svc, &revision, err);
-  if (rc != 0) {
-    json_decref(current);
-    json_decref(flag);
-    return rc;
-  }
-  rc = vx_service_store_flag_locked(
-      svc, revision, actor, current ? action : "create", current, flag, err);
+  if (rc == 0)
+    rc = vx_service_store_flag_locked(
+        svc, revision, actor, current ? action : "create", current, flag, err);
   json_decref(current);
-  json_t *keys = json_pack("[s]", key);
+  /* Memory follows only a committed write: staged after COMMIT. */
+  rc = vx_commit_locked(svc, rc, err);
   if (rc == 0) {
-    /* Memory follows only a committed write: stage after COMMIT. */
-    char why[512] = "";
-    if (vx_store_commit(svc->store, why, sizeof why) != 0) {
-      rc = vx_werr_set(err, VX_EIO, 500, "STORE_ERROR", "",
-                       "the database refused the commit: %s", why);
-    }
-  }
-  if (rc != 0) {
-    vx_store_rollback(svc->store);
+    json_t *keys = json_pack("[s]", key);
+    rc = vx_service_published_locked(svc, revision,
+                                     vx_service_keep_flag_locked(svc, flag),
+                                     keys, false, err);
     json_decref(keys);
-    json_decref(flag);
-    return rc;
   }
-  svc->st.revision = revision;
-  char why[512] = "out of memory";
-  if (vx_service_keep_flag_locked(svc, flag) != 0 ||
-      vx_service_publish_locked(svc, keys, false, why, sizeof why) != 0)
-    vx_log(VX_LOG_ERROR, "revision %llu committed but not published: %s",
-           (unsigned long long)revision, why);
-  json_decref(keys);
-  if (saved != NULL)
+  if (saved != NULL && rc == 0)
     *saved = flag;
   else
     json_decref(flag);
-  return 0;
+  return rc;
 }
 
 int vx_service_put_flag(vx_service *svc, const vx_principal *actor,

@@ -87,16 +87,10 @@ static int segment_into(import *im, const json_t *seg, size_t i, vx_werr *err) {
 static int apply(vx_service *svc, const vx_principal *actor, const char *action,
                  import *im, json_t **summary, vx_werr *err) {
   uint64_t revision;
-  int rc = vx_store_begin(svc->store);
-  if (rc == 0)
-    rc = vx_store_bump_revision(svc->store, &revision);
-  if (rc != 0) {
-    vx_store_rollback(svc->store);
-    return vx_werr_set(err, rc, 500, "STORE_ERROR", "",
-                       "the database refused the transaction");
-  }
+  int rc = vx_begin_locked(svc, &revision, err);
+  if (rc != 0)
+    return rc;
   /* Segments first: flags may use them. */
-  svc->st.revision = revision;
   const char *k;
   json_t *v;
   json_object_foreach(im->segments, k, v) {
@@ -112,10 +106,12 @@ static int apply(vx_service *svc, const vx_principal *actor, const char *action,
       rc = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
                               vx_actor_name(actor), action, NULL, before, v,
                               &id);
-    if (rc != 0)
+    if (rc != 0) {
+      vx_service_store_error_locked(svc, err, rc,
+                                    "the database refused the import");
       break;
+    }
   }
-  bool described = false; /* err already says what failed */
   json_t *keys = json_array();
   json_object_foreach(im->flags, k, v) {
     if (rc != 0)
@@ -126,50 +122,43 @@ static int apply(vx_service *svc, const vx_principal *actor, const char *action,
     rc = after == NULL ? VX_ENOMEM
                        : vx_service_store_flag_locked(
                              svc, revision, actor, action, before, after, err);
-    described = rc != 0;
     /* As stored, with its revision and time: what memory keeps. */
     if (rc == 0 && json_object_set_new(im->flags, k, vx_flag_text(after)) != 0)
       rc = VX_ENOMEM;
+    if (rc == VX_ENOMEM)
+      vx_werr_set(err, rc, 500, "INTERNAL", "", "out of memory");
     json_decref(after);
     json_decref(before);
   }
-  char why[512] = "";
-  if (rc == 0 && vx_store_commit(svc->store, why, sizeof why) != 0)
-    rc = VX_EIO;
+  rc = vx_commit_locked(svc, rc, err);
   if (rc != 0) {
-    vx_store_rollback(svc->store);
     json_decref(keys);
-    if (!described)
-      vx_werr_set(err, rc, 500, "STORE_ERROR", "",
-                  "the database refused the import: %s",
-                  why[0] ? why : vx_strerror(rc));
     return rc;
   }
+  int staged = 0;
   json_object_foreach(im->segments, k, v) {
-    json_object_set(svc->segments, k, v);
-    json_object_set(svc->st.segments, k, v);
+    if (json_object_set(svc->segments, k, v) != 0 ||
+        json_object_set(svc->st.segments, k, v) != 0)
+      staged = VX_ENOMEM;
   }
-  bool kept = true;
   void *tmp;
   json_object_foreach_safe(im->flags, tmp, k, v) {
     json_t *flag = vx_flag_parse(v);
-    kept &= flag != NULL && vx_service_keep_flag_locked(svc, flag) == 0;
+    if (flag == NULL || vx_service_keep_flag_locked(svc, flag) != 0)
+      staged = VX_ENOMEM;
     json_decref(flag);
     json_object_del(im->flags, k);
   }
-  snprintf(why, sizeof why, "out of memory");
-  if (!kept ||
-      vx_service_publish_locked(svc, keys, json_object_size(im->segments) > 0,
-                                why, sizeof why) != 0)
-    vx_log(VX_LOG_ERROR, "import committed but not published: %s", why);
+  rc = vx_service_published_locked(svc, revision, staged, keys,
+                                   json_object_size(im->segments) > 0, err);
   json_decref(keys);
   malloc_trim(0); /* an import frees a lot: give it back to the system */
-  if (summary != NULL)
+  if (rc == 0 && summary != NULL)
     *summary =
         json_pack("{s:I, s:i, s:i, s:i, s:O}", "revision", (json_int_t)revision,
                   "created", im->created, "updated", im->updated, "archived",
                   im->archived, "warnings", im->warnings);
-  return 0;
+  return rc;
 }
 
 static void import_dispose(import *im) {

@@ -35,6 +35,18 @@ struct vx_service {
     void *arg;
   } listeners[VX_MAX_LISTENERS];
   int n_listeners;
+  /* service_health.c. Under lock: */
+  bool resync;          /* memory may be behind the store: reload it */
+  json_t *pending_keys; /* flags changed by unpublished revisions */
+  /* Under health_lock (never held while waiting for lock): */
+  pthread_mutex_t health_lock;
+  vx_store_health health;
+  /* The probe thread: */
+  pthread_t probe;
+  bool probe_running;
+  bool probe_stop; /* under probe_lock */
+  pthread_mutex_t probe_lock;
+  pthread_cond_t probe_wake;
 };
 
 /* Fills err; returns rc (negative) for `return werr(...)`. */
@@ -118,13 +130,82 @@ bool vx_addressable_name(const char *n);
 bool vx_valid_env_name(const char *n);
 bool vx_env_exists_locked(vx_service *svc, const char *name);
 
-/* BEGIN and a new revision; on failure err says why (500). */
+/* ---- the write path's steps (service_health.c). A write is:
+ *   vx_begin_locked; store calls (a failure through
+ *   vx_service_store_error_locked); vx_commit_locked; then memory is
+ *   updated (staged) and vx_service_published_locked publishes.
+ * Memory changes only after COMMIT succeeded, so a refused write leaves
+ * it as the store is. */
+
+/* BEGIN and a new revision. Refused first (503) while the store is
+ * known damaged (STORE_CORRUPT) or memory waits to be reloaded
+ * (STORED_NOT_PUBLISHED). On failure err says why. */
 int vx_begin_locked(vx_service *svc, uint64_t *revision, vx_werr *err);
-/* Commits the transaction vx_begin_locked opened when rc is 0 and
- * publishes; else (or when COMMIT fails) rolls back. Returns 0 or the
- * error (err filled). */
-int vx_commit_and_publish_locked(vx_service *svc, int rc, uint64_t revision,
-                                 json_t *keys, vx_werr *err);
+
+/* A store call of a write failed with rc (the transaction is still
+ * open): when the storage failed, err is 503 with the fault's code
+ * (STORE_FULL, STORE_READ_ONLY, STORE_CORRUPT, STORE_UNAVAILABLE) and
+ * the store is reported unwritable; else 500 STORE_ERROR. what: the
+ * message's start ("the database refused the write"). Returns rc. */
+int vx_service_store_error_locked(vx_service *svc, vx_werr *err, int rc,
+                                  const char *what);
+
+/* Commits the transaction vx_begin_locked opened when rc is 0 (the
+ * store is writable again), else rolls it back and returns rc with err
+ * as the caller filled it; a failed COMMIT is rolled back and reported
+ * as by vx_service_store_error_locked. Harmless after a failed
+ * vx_begin_locked (nothing is open). */
+int vx_commit_locked(vx_service *svc, int rc, vx_werr *err);
+
+/* The end of a write that makes one audit entry: when its store calls
+ * returned 0 (rc), appends the entry at revision and time_ms (before and
+ * after may be NULL; actor NULL is "system"), then commits as
+ * vx_commit_locked does; a failure of the store is reported as by
+ * vx_service_store_error_locked. */
+int vx_service_audit_commit_locked(vx_service *svc, int rc, uint64_t revision,
+                                   int64_t time_ms, const vx_principal *actor,
+                                   const char *action, const json_t *before,
+                                   const json_t *after, vx_werr *err);
+
+/* After COMMIT of revision: staged is 0 when memory was updated, or the
+ * error that left it incomplete (then the documents are reloaded from
+ * the store before anything is published). Publishes revision, with
+ * keys (the changed flags, may be NULL; full as for
+ * vx_service_publish_locked) and whatever earlier revision is not served
+ * yet. 0, or 503 STORED_NOT_PUBLISHED: the write is durable, the daemon
+ * keeps trying (vx_service_converge) and reports it (log, health). */
+int vx_service_published_locked(vx_service *svc, uint64_t revision, int staged,
+                                const json_t *keys, bool full, vx_werr *err);
+
+/* For a write that changes nothing: 0 when everything committed is
+ * served (publishing what is pending first), else 503
+ * STORED_NOT_PUBLISHED. */
+int vx_service_pending_locked(vx_service *svc, vx_werr *err);
+
+/* ---- loading (service_load.c) */
+
+/* Loads every document and definition from the store into svc (at open,
+ * before the service is shared). */
+int vx_service_load(vx_service *svc, char *err, size_t errlen);
+/* The same into fresh memory, which replaces svc's only when the whole
+ * load succeeded. */
+int vx_service_reload_locked(vx_service *svc, char *err, size_t errlen);
+/* Frees what vx_service_load filled. */
+void vx_service_dispose_docs(vx_service *svc);
+/* The store's state at start: read-only, or damaged in pages a load may
+ * not read (PRAGMA quick_check). Either leaves it reported unwritable
+ * (vx_service_store_unwritable) and logged; evaluation is served from
+ * what loads. check: quick_check's report, or "". */
+void vx_service_check_store(vx_service *svc, char *check, size_t len);
+
+/* The health at open: the store's state (read-only, damaged), the
+ * thread that runs vx_service_converge. */
+void vx_service_health_init(vx_service *svc);
+int vx_service_health_start(vx_service *svc);
+void vx_service_health_stop(vx_service *svc);
+/* The store is found unwritable at open (or later): fault, message. */
+void vx_service_store_unwritable(vx_service *svc, vx_store_fault fault,
+                                 const char *message);
 
 /* The actor name for the audit log. */
 const char *vx_actor_name(const vx_principal *actor);

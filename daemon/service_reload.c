@@ -292,25 +292,23 @@ int vx_service_reload_plugins(vx_service *svc, const vx_principal *actor,
       json_pack("{s:O, s:O, s:O, s:i}", "loaded", sc.loaded, "replaced",
                 replaced, "rejected", sc.rejected, "unchanged", sc.unchanged);
   if (rc == 0 && changed) {
-    int64_t audit_id;
+    bool committed = false;
     rc = vx_begin_locked(svc, &revision, err);
     if (rc == 0) {
-      int src =
-          vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
-                             actor ? vx_actor_name(actor) : "system",
-                             "plugins.reload", NULL, NULL, summary, &audit_id);
-      if (src != 0)
-        src = vx_werr_set(err, src, 500, "STORE_ERROR", "",
-                          "the database refused the audit entry: %s",
-                          vx_strerror(src));
-      rc = vx_commit_and_publish_locked(svc, src, revision, keys, err);
+      rc = vx_service_audit_commit_locked(svc, 0, revision, vx_service_now_ms(),
+                                          actor, "plugins.reload", NULL,
+                                          summary, err);
+      committed = rc == 0;
     }
-    if (rc != 0) { /* put the previous versions back */
+    /* Committed, the new versions stay even when the publish fails (503
+     * STORED_NOT_PUBLISHED: it is retried with them). */
+    if (committed)
+      rc = vx_service_published_locked(svc, revision, 0, keys, false, err);
+    else /* not committed: put the previous versions back */
       for (size_t k = 0; k < n_old; k++) {
         vx_plugin *next = vx_plugin_host_replace(svc->plugins, olds[k]);
         olds[k] = next;
       }
-    }
   }
   /* The registry's references to the replaced versions: their code stays
    * mapped while the old snapshots' flags hold instances of them. Dropped

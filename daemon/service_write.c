@@ -1,6 +1,8 @@
 /* service_write.c - the write path for segments, environments and tokens:
  * validate, one transaction (rows + audit + revision), then update the
- * documents and publish the next snapshot. Flags are in service_flags.c. */
+ * documents and publish the next snapshot (the steps are in
+ * service_health.c). Memory is changed only after COMMIT succeeded.
+ * Flags are in service_flags.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,40 +40,6 @@ bool vx_env_exists_locked(vx_service *svc, const char *name) {
       return true;
   }
   return false;
-}
-
-/* Commits a transaction begun by the caller and publishes; on any failure
- * rolls back and leaves memory unchanged. */
-int vx_commit_and_publish_locked(vx_service *svc, int rc, uint64_t revision,
-                                 json_t *keys, vx_werr *err) {
-  char why[512] = "";
-  if (rc == 0 && vx_store_commit(svc->store, why, sizeof why) != 0)
-    rc = vx_werr_set(err, VX_EIO, 500, "STORE_ERROR", "",
-                     "the database refused the commit: %s", why);
-  if (rc != 0) {
-    vx_store_rollback(svc->store);
-    return rc;
-  }
-  svc->st.revision = revision;
-  if (vx_service_publish_locked(svc, keys, false, why, sizeof why) != 0)
-    vx_log(VX_LOG_ERROR,
-           "revision %llu is committed but could not be "
-           "published: %s",
-           (unsigned long long)revision, why);
-  return 0;
-}
-
-int vx_begin_locked(vx_service *svc, uint64_t *revision, vx_werr *err) {
-  int rc = vx_store_begin(svc->store);
-  if (rc == 0)
-    rc = vx_store_bump_revision(svc->store, revision);
-  if (rc != 0) {
-    vx_store_rollback(svc->store);
-    return vx_werr_set(err, rc, 500, "STORE_ERROR", "",
-                       "the database refused the transaction: %s",
-                       vx_strerror(rc));
-  }
-  return 0;
 }
 
 /* ------------------------------------------------------------- segments */
@@ -219,7 +187,6 @@ int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
                 desc ? json_string_value(desc) : "", "constraints", cons);
   const json_t *before = json_object_get(svc->segments, id);
   uint64_t revision;
-  int64_t audit_id;
   int rc = 0;
   if (before != NULL && create_only)
     rc = vx_werr_set(err, VX_EEXIST, 409, "ALREADY_EXISTS", "id",
@@ -228,35 +195,23 @@ int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
     rc = vx_begin_locked(svc, &revision, err);
   if (rc == 0) {
     json_object_set_new(seg, "revision", json_integer((json_int_t)revision));
+    rc = vx_store_put_segment(svc->store, seg);
+    rc = vx_service_audit_commit_locked(
+        svc, rc, revision, vx_service_now_ms(), actor,
+        before ? "segment.update" : "segment.create", before, seg, err);
+  }
+  if (rc == 0) {
     if (created != NULL)
       *created = before == NULL;
-    rc = vx_store_put_segment(svc->store, seg);
-    if (rc == 0)
-      rc = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
-                              vx_actor_name(actor),
-                              before ? "segment.update" : "segment.create",
-                              NULL, before, seg, &audit_id);
-    if (rc != 0)
-      rc = vx_werr_set(err, rc, 500, "STORE_ERROR", "",
-                       "the database refused the write: %s", vx_strerror(rc));
     json_t *users = segment_users(svc, id);
-    char why[512] = "";
-    if (rc == 0 && vx_store_commit(svc->store, why, sizeof why) != 0)
-      rc = vx_werr_set(err, VX_EIO, 500, "STORE_ERROR", "",
-                       "the database refused the commit: %s", why);
-    if (rc != 0) {
-      vx_store_rollback(svc->store);
-    } else {
-      json_object_set(svc->segments, id, seg);
-      json_object_set(svc->st.segments, id, seg);
-      svc->st.revision = revision;
-      if (vx_service_publish_locked(svc, users, false, why, sizeof why) != 0)
-        vx_log(VX_LOG_ERROR, "revision %llu committed but not published: %s",
-               (unsigned long long)revision, why);
-      if (saved != NULL)
-        *saved = json_deep_copy(seg);
-    }
+    int staged = json_object_set(svc->segments, id, seg) != 0 ||
+                         json_object_set(svc->st.segments, id, seg) != 0
+                     ? VX_ENOMEM
+                     : 0;
+    rc = vx_service_published_locked(svc, revision, staged, users, false, err);
     json_decref(users);
+    if (rc == 0 && saved != NULL)
+      *saved = json_deep_copy(seg);
   }
   pthread_mutex_unlock(&svc->lock);
   json_decref(seg);
@@ -280,25 +235,17 @@ int vx_service_delete_segment(vx_service *svc, const vx_principal *actor,
                      json_string_value(json_array_get(users, 0)));
   } else if ((rc = segment_conflict(before, id, if_revision, err)) == 0) {
     uint64_t revision;
-    int64_t audit_id;
     rc = vx_begin_locked(svc, &revision, err);
     if (rc == 0) {
-      int src = vx_store_delete_segment(svc->store, id);
-      if (src == 0)
-        src = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
-                                 vx_actor_name(actor), "segment.delete", NULL,
-                                 before, NULL, &audit_id);
-      if (src != 0)
-        src =
-            vx_werr_set(err, src, 500, "STORE_ERROR", "",
-                        "the database refused the write: %s", vx_strerror(src));
-      json_incref(before);
-      rc = vx_commit_and_publish_locked(svc, src, revision, NULL, err);
-      if (rc == 0) {
-        json_object_del(svc->segments, id);
-        json_object_del(svc->st.segments, id);
-      }
-      json_decref(before);
+      rc = vx_store_delete_segment(svc->store, id);
+      rc = vx_service_audit_commit_locked(svc, rc, revision,
+                                          vx_service_now_ms(), actor,
+                                          "segment.delete", before, NULL, err);
+    }
+    if (rc == 0) {
+      json_object_del(svc->segments, id);
+      json_object_del(svc->st.segments, id);
+      rc = vx_service_published_locked(svc, revision, 0, NULL, true, err);
     }
   }
   json_decref(users);
@@ -307,6 +254,25 @@ int vx_service_delete_segment(vx_service *svc, const vx_principal *actor,
 }
 
 /* --------------------------------------------------------- environments */
+
+/* Memory after environment name was created: listed, an empty table of
+ * definitions, and every flag with a switched-off state in it. */
+static int stage_new_environment(vx_service *svc, const char *name) {
+  if (json_array_append_new(svc->environments, json_string(name)) != 0 ||
+      json_object_set_new(svc->st.envs, name, json_object()) != 0)
+    return VX_ENOMEM;
+  int rc = 0;
+  const char *key;
+  json_t *text;
+  json_object_foreach(svc->flags, key, text) {
+    json_t *flag = vx_flag_parse(text);
+    vx_service_fill_envs_locked(svc, flag); /* the new one is listed */
+    if (rc == 0 && (flag == NULL || vx_service_keep_flag_locked(svc, flag)))
+      rc = VX_ENOMEM;
+    json_decref(flag);
+  }
+  return rc;
+}
 
 int vx_service_put_environment(vx_service *svc, const vx_principal *actor,
                                const char *name, vx_werr *err) {
@@ -317,45 +283,39 @@ int vx_service_put_environment(vx_service *svc, const vx_principal *actor,
   pthread_mutex_lock(&svc->lock);
   int rc;
   uint64_t revision;
-  int64_t audit_id;
   if (vx_env_exists_locked(svc, name)) {
     rc = vx_werr_set(err, VX_EEXIST, 409, "ALREADY_EXISTS", "name",
                      "environment %s already exists", name);
   } else if ((rc = vx_begin_locked(svc, &revision, err)) == 0) {
     json_t *after = json_pack("{s:s}", "environment", name);
-    int src = vx_store_put_environment(svc->store, name);
-    if (src == 0)
-      src = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
-                               vx_actor_name(actor), "environment.create", NULL,
-                               NULL, after, &audit_id);
+    rc = vx_store_put_environment(svc->store, name);
+    rc = vx_service_audit_commit_locked(svc, rc, revision, vx_service_now_ms(),
+                                        actor, "environment.create", NULL,
+                                        after, err);
     json_decref(after);
-    if (src != 0)
-      src = vx_werr_set(err, src, 500, "STORE_ERROR", "",
-                        "the database refused the write: %s", vx_strerror(src));
-    /* Stage before publishing: every flag exists, off, in the new one. */
-    bool staged = src == 0;
-    if (staged) {
-      json_array_append_new(svc->environments, json_string(name));
-      json_object_set_new(svc->st.envs, name, json_object());
-      const char *key;
-      json_t *text;
-      json_object_foreach(svc->flags, key, text) {
-        json_t *flag = vx_flag_parse(text);
-        vx_service_fill_envs_locked(svc, flag); /* the new one is listed */
-        if (src == 0 && vx_service_keep_flag_locked(svc, flag) != 0)
-          src =
-              vx_werr_set(err, VX_ENOMEM, 500, "INTERNAL", "", "out of memory");
-        json_decref(flag);
-      }
-    }
-    rc = vx_commit_and_publish_locked(svc, src, revision, NULL, err);
-    if (rc != 0 && staged) { /* the commit failed: undo the staging */
-      json_array_remove(svc->environments,
-                        json_array_size(svc->environments) - 1);
-      json_object_del(svc->st.envs, name);
-    }
+    if (rc == 0)
+      rc = vx_service_published_locked(
+          svc, revision, stage_new_environment(svc, name), NULL, true, err);
   }
   pthread_mutex_unlock(&svc->lock);
+  return rc;
+}
+
+/* Memory after the environment at index was deleted. */
+static int stage_deleted_environment(vx_service *svc, const char *name,
+                                     size_t index) {
+  json_object_del(svc->st.envs, name);
+  json_array_remove(svc->environments, index);
+  int rc = 0;
+  const char *key;
+  json_t *text;
+  json_object_foreach(svc->flags, key, text) {
+    json_t *flag = vx_flag_parse(text);
+    json_object_del(json_object_get(flag, "environments"), name);
+    if (rc == 0 && (flag == NULL || vx_service_keep_flag_locked(svc, flag)))
+      rc = VX_ENOMEM;
+    json_decref(flag);
+  }
   return rc;
 }
 
@@ -377,6 +337,7 @@ int vx_service_delete_environment(vx_service *svc, const vx_principal *actor,
         json_is_null(json_object_get(t, "revoked_at")))
       user = json_string_value(json_object_get(t, "name"));
   }
+  uint64_t revision;
   if (index == (size_t)-1) {
     rc = vx_werr_set(err, VX_ENOENT, 404, "NOT_FOUND", "name",
                      "there is no environment \"%s\"", name);
@@ -386,46 +347,17 @@ int vx_service_delete_environment(vx_service *svc, const vx_principal *actor,
   } else if (user != NULL) {
     rc = vx_werr_set(err, VX_ECONFLICT, 409, "ENVIRONMENT_IN_USE", "name",
                      "token %s is bound to %s: revoke it first", user, name);
-  } else {
-    uint64_t revision;
-    int64_t audit_id;
-    rc = vx_begin_locked(svc, &revision, err);
-    if (rc == 0) {
-      json_t *before = json_pack("{s:s}", "environment", name);
-      int src = vx_store_delete_environment(svc->store, name);
-      if (src == 0)
-        src = vx_store_add_audit(svc->store, revision, vx_service_now_ms(),
-                                 vx_actor_name(actor), "environment.delete",
-                                 NULL, before, NULL, &audit_id);
-      json_decref(before);
-      if (src != 0)
-        src =
-            vx_werr_set(err, src, 500, "STORE_ERROR", "",
-                        "the database refused the write: %s", vx_strerror(src));
-      json_t *saved_env = json_object_get(svc->st.envs, name);
-      json_incref(saved_env);
-      if (src == 0)
-        json_object_del(svc->st.envs, name);
-      rc = vx_commit_and_publish_locked(svc, src, revision, NULL, err);
-      if (rc == 0) {
-        json_array_remove(svc->environments, index);
-        const char *key;
-        json_t *text;
-        json_object_foreach(svc->flags, key, text) {
-          json_t *flag = vx_flag_parse(text);
-          json_object_del(json_object_get(flag, "environments"), name);
-          if (vx_service_keep_flag_locked(svc, flag) != 0)
-            vx_log(VX_LOG_ERROR,
-                   "out of memory dropping environment %s from "
-                   "flag %s",
-                   name, key);
-          json_decref(flag);
-        }
-      } else if (src == 0) {
-        json_object_set(svc->st.envs, name, saved_env);
-      }
-      json_decref(saved_env);
-    }
+  } else if ((rc = vx_begin_locked(svc, &revision, err)) == 0) {
+    json_t *before = json_pack("{s:s}", "environment", name);
+    rc = vx_store_delete_environment(svc->store, name);
+    rc = vx_service_audit_commit_locked(svc, rc, revision, vx_service_now_ms(),
+                                        actor, "environment.delete", before,
+                                        NULL, err);
+    json_decref(before);
+    if (rc == 0)
+      rc = vx_service_published_locked(
+          svc, revision, stage_deleted_environment(svc, name, index), NULL,
+          true, err);
   }
   pthread_mutex_unlock(&svc->lock);
   return rc;
@@ -463,35 +395,34 @@ int vx_service_create_token(vx_service *svc, const vx_principal *actor,
     char hex[65];
     vx_sha256(secret, strlen(secret), digest);
     vx_sha256_hex(digest, hex);
-    int64_t now = vx_service_now_ms(), id = 0, audit_id;
+    int64_t now = vx_service_now_ms(), id = 0;
     const char *role_name = role == VX_ROLE_ADMIN ? "admin" : "client";
-    int src = vx_store_add_token(svc->store, name, role_name, environment, hex,
-                                 now, &id);
+    rc = vx_store_add_token(svc->store, name, role_name, environment, hex, now,
+                            &id);
     json_t *doc =
         json_pack("{s:I, s:s, s:s, s:s?, s:I, s:n}", "id", (json_int_t)id,
                   "name", name, "role", role_name, "environment", environment,
                   "created_at", (json_int_t)now, "revoked_at");
-    if (src == 0)
-      src = vx_store_add_audit(svc->store, revision, now, vx_actor_name(actor),
-                               "token.create", NULL, NULL, doc, &audit_id);
-    if (src != 0)
-      src = vx_werr_set(err, src, 500, "STORE_ERROR", "",
-                        "the database refused the write: %s", vx_strerror(src));
-    if (src == 0) {
+    rc = vx_service_audit_commit_locked(svc, rc, revision, now, actor,
+                                        "token.create", NULL, doc, err);
+    if (rc == 0) {
       json_t *stored = json_deep_copy(doc);
-      json_object_set_new(stored, "hash", json_string(hex));
-      json_array_append_new(svc->tokens, stored);
+      int staged =
+          stored == NULL ||
+                  json_object_set_new(stored, "hash", json_string(hex)) != 0 ||
+                  json_array_append_new(svc->tokens, stored) != 0
+              ? VX_ENOMEM
+              : 0;
+      /* A token changes no flag: the next snapshot copies the tables. */
+      json_t *no_flags = json_array();
+      rc = vx_service_published_locked(svc, revision, staged, no_flags, false,
+                                       err);
+      json_decref(no_flags);
     }
-    /* A token changes no flag: the next snapshot copies the tables. */
-    json_t *no_flags = json_array();
-    rc = vx_commit_and_publish_locked(svc, src, revision, no_flags, err);
-    json_decref(no_flags);
     if (rc == 0) {
       *created = doc;
       json_object_set_new(doc, "secret", json_string(secret));
     } else {
-      if (src == 0)
-        json_array_remove(svc->tokens, json_array_size(svc->tokens) - 1);
       json_decref(doc);
     }
   }
@@ -511,33 +442,30 @@ int vx_service_revoke_token(vx_service *svc, const vx_principal *actor,
       token = t;
   }
   int rc = 0;
+  uint64_t revision;
   if (token == NULL) {
     rc = vx_werr_set(err, VX_ENOENT, 404, "NOT_FOUND", "id",
                      "there is no token %lld", (long long)id);
-  } else if (json_is_null(json_object_get(token, "revoked_at"))) {
-    uint64_t revision;
-    if ((rc = vx_begin_locked(svc, &revision, err)) == 0) {
-      int64_t now = vx_service_now_ms(), audit_id;
-      json_t *before = json_deep_copy(token);
-      json_object_del(before, "hash");
-      int src = vx_store_revoke_token(svc->store, id, now);
-      if (src == 0)
-        src =
-            vx_store_add_audit(svc->store, revision, now, vx_actor_name(actor),
-                               "token.revoke", NULL, before, NULL, &audit_id);
-      json_decref(before);
-      if (src != 0)
-        src =
-            vx_werr_set(err, src, 500, "STORE_ERROR", "",
-                        "the database refused the write: %s", vx_strerror(src));
-      if (src == 0)
-        json_object_set_new(token, "revoked_at", json_integer(now));
+  } else if (!json_is_null(json_object_get(token, "revoked_at"))) {
+    rc = vx_service_pending_locked(svc, err); /* already revoked */
+  } else if ((rc = vx_begin_locked(svc, &revision, err)) == 0) {
+    int64_t now = vx_service_now_ms();
+    json_t *before = json_deep_copy(token);
+    json_object_del(before, "hash");
+    rc = vx_store_revoke_token(svc->store, id, now);
+    rc = vx_service_audit_commit_locked(svc, rc, revision, now, actor,
+                                        "token.revoke", before, NULL, err);
+    json_decref(before);
+    if (rc == 0) {
+      int staged =
+          json_object_set_new(token, "revoked_at", json_integer(now)) != 0
+              ? VX_ENOMEM
+              : 0;
       /* A token changes no flag: the next snapshot copies the tables. */
       json_t *no_flags = json_array();
-      rc = vx_commit_and_publish_locked(svc, src, revision, no_flags, err);
+      rc = vx_service_published_locked(svc, revision, staged, no_flags, false,
+                                       err);
       json_decref(no_flags);
-      if (rc != 0 && src == 0)
-        json_object_set_new(token, "revoked_at", json_null());
     }
   }
   pthread_mutex_unlock(&svc->lock);

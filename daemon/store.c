@@ -1,8 +1,8 @@
 /*
  * store.c - the SQLite store (store.h): every SQL statement of Vexil
- * (the schema and its migrations are in store_schema.c), the connection,
- * transactions. The writes are in store_write.c, the reads in
- * store_read.c.
+ * (the schema and its migrations are in store_schema.c), errors,
+ * transactions. Opening the file is in store_open.c, the writes in
+ * store_write.c, the reads in store_read.c.
  *
  * The connection is opened SQLITE_OPEN_NOMUTEX ("multi-thread" mode): a
  * vx_store is only ever used by one thread at a time (the service's write
@@ -17,16 +17,18 @@
  */
 #include "store_internal.h"
 
+#include <errno.h>
+#include <libgen.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include <vexil/error.h>
 
 #include "log.h"
-#include "store_schema.h"
 
 #define AUDIT_SELECT                                                           \
   "SELECT id, revision, time, actor, action, flag, before_doc, after_doc "     \
@@ -85,18 +87,52 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_LOAD_TOKENS] = "SELECT id, name, role, environment, hash, created_at, "
                       "revoked_at FROM tokens ORDER BY id",
     [Q_INTEGRITY] = "PRAGMA integrity_check",
+    [Q_QUICK_CHECK] = "PRAGMA quick_check(20)",
     [Q_FOREIGN_KEYS] = "PRAGMA foreign_key_check",
 };
 
 /* ---- errors ------------------------------------------------------------ */
 
-static int map_code(int ext) {
+/* What an I/O error's errno says of the storage. */
+static vx_store_fault errno_fault(int e) {
+  switch (e) {
+  case ENOSPC:
+  case EDQUOT:
+    return VX_STORE_FAULT_FULL;
+  case EROFS:
+  case EACCES:
+  case EPERM:
+    return VX_STORE_FAULT_READ_ONLY;
+  default:
+    return VX_STORE_FAULT_UNAVAILABLE;
+  }
+}
+
+/* An I/O error without an errno (SQLite keeps none for a failed COMMIT):
+ * whether the database's file system is read-only now. */
+static vx_store_fault folder_fault(sqlite3 *db) {
+  const char *file = sqlite3_db_filename(db, "main");
+  char buf[4096];
+  struct statvfs sv;
+  if (file == NULL || *file == '\0' ||
+      snprintf(buf, sizeof buf, "%s", file) >= (int)sizeof buf)
+    return VX_STORE_FAULT_UNAVAILABLE;
+  if (statvfs(dirname(buf), &sv) == 0 && (sv.f_flag & ST_RDONLY))
+    return VX_STORE_FAULT_READ_ONLY;
+  return VX_STORE_FAULT_UNAVAILABLE;
+}
+
+int vx_store_classify(sqlite3 *db, vx_store_fault *fault) {
+  int ext = sqlite3_extended_errcode(db);
+  *fault = VX_STORE_FAULT_NONE;
   switch (ext) {
   case SQLITE_CONSTRAINT_UNIQUE:
   case SQLITE_CONSTRAINT_PRIMARYKEY:
     return VX_EEXIST;
   case SQLITE_CONSTRAINT_FOREIGNKEY:
     return VX_ENOENT;
+  case SQLITE_IOERR_NOMEM:
+    return VX_ENOMEM;
   }
   switch (ext & 0xff) {
   case SQLITE_NOMEM:
@@ -107,7 +143,25 @@ static int map_code(int ext) {
     return VX_EINVAL;
   case SQLITE_TOOBIG:
     return VX_ETOOBIG;
-  default:
+  case SQLITE_FULL:
+    *fault = VX_STORE_FAULT_FULL;
+    return VX_EIO;
+  case SQLITE_READONLY:
+  case SQLITE_PERM:
+    *fault = VX_STORE_FAULT_READ_ONLY;
+    return VX_EIO;
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB:
+    *fault = VX_STORE_FAULT_CORRUPT;
+    return VX_EIO;
+  case SQLITE_IOERR:
+  case SQLITE_CANTOPEN:
+    *fault = sqlite3_system_errno(db) != 0
+                 ? errno_fault(sqlite3_system_errno(db))
+                 : folder_fault(db);
+    return VX_EIO;
+  default: /* busy, locked, protocol, ...: not ours to fix */
+    *fault = VX_STORE_FAULT_UNAVAILABLE;
     return VX_EIO;
   }
 }
@@ -116,7 +170,7 @@ static int map_code(int ext) {
 int vx_store_fail(vx_store *st, const char *what) {
   snprintf(st->errmsg, sizeof st->errmsg, "%s: %s", what,
            sqlite3_errmsg(st->db));
-  return map_code(sqlite3_extended_errcode(st->db));
+  return vx_store_classify(st->db, &st->fault);
 }
 
 /* Records a message of ours in st->errmsg; returns rc. */
@@ -125,6 +179,7 @@ int vx_store_refuse(vx_store *st, int rc, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(st->errmsg, sizeof st->errmsg, fmt, ap);
   va_end(ap);
+  st->fault = VX_STORE_FAULT_NONE;
   return rc;
 }
 
@@ -135,6 +190,10 @@ static void copy_err(const vx_store *st, char *err, size_t errlen) {
 
 const char *vx_store_errmsg(const vx_store *st) {
   return st->errmsg;
+}
+
+vx_store_fault vx_store_last_fault(const vx_store *st) {
+  return st->fault;
 }
 
 int vx_store_need_tx(vx_store *st) {
@@ -192,105 +251,21 @@ int vx_store_bind_str(sqlite3_stmt *s, int i, const char *v) {
                    : sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 }
 
-/* ---- open, close, transactions ----------------------------------------- */
+/* ---- close, transactions ---------------------------------------------- */
 
-/* Runs a PRAGMA and copies the first column of its first row to buf. */
-static int pragma(sqlite3 *db, const char *sql, char *buf, size_t len,
-                  char *err, size_t errlen) {
-  sqlite3_stmt *s = NULL;
-  int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-  if (len > 0)
-    buf[0] = '\0';
-  if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-    const unsigned char *v = sqlite3_column_text(s, 0);
-    snprintf(buf, len, "%s", v != NULL ? (const char *)v : "");
-    rc = sqlite3_step(s);
+void vx_store_finalize_all(vx_store *st) {
+  for (int q = 0; q < Q_COUNT; q++) {
+    sqlite3_finalize(st->stmt[q]);
+    st->stmt[q] = NULL;
   }
-  int ret = 0;
-  if (rc != SQLITE_DONE) {
-    snprintf(err, errlen, "%s: %s", sql, sqlite3_errmsg(db));
-    ret = map_code(sqlite3_extended_errcode(db));
-  }
-  sqlite3_finalize(s);
-  return ret;
-}
-
-static int configure(sqlite3 *db, char *err, size_t errlen) {
-  char v[32];
-  int rc = pragma(db, "PRAGMA journal_mode = WAL", v, sizeof v, err, errlen);
-  if (rc == 0 && strcmp(v, "wal") != 0) {
-    snprintf(err, errlen,
-             "cannot use write-ahead logging (journal_mode "
-             "stays \"%s\")",
-             v);
-    return VX_EUNSUPPORTED;
-  }
-  if (rc == 0)
-    rc = pragma(db, "PRAGMA synchronous = FULL", v, sizeof v, err, errlen);
-  if (rc == 0)
-    rc = pragma(db, "PRAGMA synchronous", v, sizeof v, err, errlen);
-  if (rc == 0 && strcmp(v, "2") != 0) {
-    snprintf(err, errlen, "cannot set synchronous = FULL (it stays %s)", v);
-    return VX_EUNSUPPORTED;
-  }
-  if (rc == 0)
-    rc = pragma(db, "PRAGMA foreign_keys = ON", v, sizeof v, err, errlen);
-  if (rc == 0)
-    rc = pragma(db, "PRAGMA foreign_keys", v, sizeof v, err, errlen);
-  if (rc == 0 && strcmp(v, "1") != 0) {
-    snprintf(err, errlen, "this SQLite cannot enforce foreign keys");
-    return VX_EUNSUPPORTED;
-  }
-  return rc;
-}
-
-int vx_store_open(const char *path, vx_store **out, char *err, size_t errlen) {
-  char why[512] = "";
-  *out = NULL;
-  vx_store *st = calloc(1, sizeof *st);
-  if (st == NULL)
-    return VX_ENOMEM;
-  int rc = sqlite3_open_v2(
-      path, &st->db,
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK) {
-    snprintf(why, sizeof why, "%s",
-             st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-    rc =
-        st->db != NULL ? map_code(sqlite3_extended_errcode(st->db)) : VX_ENOMEM;
-  } else {
-    sqlite3_extended_result_codes(st->db, 1);
-    sqlite3_busy_timeout(st->db, 5000);
-    sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-    /* Reads only: a refused database is left exactly as it was. */
-    rc = vx_store_schema_check(st->db, why, sizeof why);
-    if (rc == 0 && sqlite3_db_readonly(st->db, "main") == 1) {
-      snprintf(why, sizeof why, "the database is read-only");
-      rc = VX_EIO;
-    }
-    if (rc == 0)
-      rc = configure(st->db, why, sizeof why);
-    if (rc == 0)
-      rc = vx_store_schema_migrate(st->db, why, sizeof why);
-  }
-  if (rc != 0) {
-    if (err != NULL && errlen > 0)
-      snprintf(err, errlen, "%s: %s", path, why);
-    vx_store_close(st);
-    return rc;
-  }
-  st->opened = true;
-  *out = st;
-  return 0;
 }
 
 void vx_store_close(vx_store *st) {
   if (st == NULL)
     return;
   vx_store_rollback(st);
-  for (int q = 0; q < Q_COUNT; q++)
-    sqlite3_finalize(st->stmt[q]);
-  if (st->opened)
+  vx_store_finalize_all(st);
+  if (st->opened && !st->read_only)
     sqlite3_exec(st->db, "PRAGMA optimize", NULL, NULL, NULL);
   if (sqlite3_close(st->db) != SQLITE_OK)
     vx_log(VX_LOG_ERROR, "store: closing the database: %s",
@@ -321,10 +296,12 @@ void vx_store_rollback(vx_store *st) {
   /* A failed statement may have rolled back already (then autocommit is
    * on again); every statement is reset after use, so none is pending. */
   char keep[sizeof st->errmsg];
+  vx_store_fault fault = st->fault;
   memcpy(keep, st->errmsg, sizeof keep);
   if (exec_q(st, Q_ROLLBACK) != 0)
     vx_log(VX_LOG_ERROR, "store: %s", st->errmsg);
   memcpy(st->errmsg, keep, sizeof keep); /* the error that led here */
+  st->fault = fault;
 }
 
 int vx_store_bump_revision(vx_store *st, uint64_t *revision) {

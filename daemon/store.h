@@ -9,6 +9,9 @@
  * rows, appends its audit entries and bumps the revision; synchronous=FULL
  * so that a committed write survives kill -9 and power loss.
  *
+ * A failure of the storage itself (full, read-only, damaged, other I/O)
+ * is told apart from a refused statement: vx_store_last_fault.
+ *
  * Documents are JSON (jansson). Their shapes (see service.h):
  *   flag      {"key", "description", "type", "archived", "created_at",
  *              "updated_at", "revision", "environments": {ENV: state}}
@@ -31,12 +34,55 @@
 
 typedef struct vx_store vx_store;
 
-/* Opens or creates the database (its folder must exist), applies
- * migrations. Refuses a database whose user_version is newer than this
- * build knows (VX_EUNSUPPORTED), and a file that is not a database
- * (VX_EIO, with SQLite's message). */
+/* Opens the database at path, or creates it when no file is there (its
+ * folder must exist), and applies migrations. A new database is built
+ * under another name and linked into place once complete, so a file at
+ * path is never one vexild left half made. Refuses, leaving the file as
+ * it was (VX_EUNSUPPORTED, err naming the file and what it is): an empty
+ * file, a file that is not SQLite, an SQLite database of another
+ * application or without Vexil's schema, one whose user_version is newer
+ * than this build knows; and a missing database whose -wal file is still
+ * there. A Vexil database without PRAGMA application_id (recognised by
+ * its tables) is given it.
+ * A database that cannot be written (a read-only file or file system) is
+ * opened read-only when it needs no migration: vx_store_read_only says
+ * so, and every write fails with VX_STORE_FAULT_READ_ONLY until
+ * vx_store_probe finds it writable. */
 int vx_store_open(const char *path, vx_store **out, char *err, size_t errlen);
 void vx_store_close(vx_store *st);
+
+/* What broke when a call failed: the storage, or not (a refused statement,
+ * out of memory: VX_STORE_FAULT_NONE). */
+typedef enum vx_store_fault {
+  VX_STORE_FAULT_NONE = 0,
+  VX_STORE_FAULT_FULL,       /* no space left (SQLITE_FULL, ENOSPC, EDQUOT) */
+  VX_STORE_FAULT_READ_ONLY,  /* SQLITE_READONLY, EROFS, EACCES, EPERM */
+  VX_STORE_FAULT_CORRUPT,    /* SQLITE_CORRUPT, SQLITE_NOTADB, quick_check */
+  VX_STORE_FAULT_UNAVAILABLE /* any other I/O error; locked by another
+                                process */
+} vx_store_fault;
+
+/* The fault of the last failed call (NONE before any). */
+vx_store_fault vx_store_last_fault(const vx_store *st);
+
+/* Whether the connection is read-only (see vx_store_open). */
+bool vx_store_read_only(const vx_store *st);
+
+/* The connection's durability settings as SQLite reports them after
+ * open: PRAGMA journal_mode ("wal") and PRAGMA synchronous ("full",
+ * "normal", "off", "extra"). Static strings kept by st. */
+const char *vx_store_journal_mode(const vx_store *st);
+const char *vx_store_synchronous(const vx_store *st);
+
+/* Whether the store takes writes again, for a caller whose writes failed:
+ * a read-only connection is reopened for writing first (VX_ECONFLICT
+ * when the database's revision is no longer `revision`: it changed behind
+ * vexild's back, and what the caller holds must be loaded again), then a
+ * transaction is
+ * committed (written and synced) that only sets the meta row "probe" to
+ * a random number, nothing a load reads. 0, or the error with its fault
+ * recorded. Outside a transaction only. */
+int vx_store_probe(vx_store *st, uint64_t revision, char *err, size_t errlen);
 
 /* Everything, for the first snapshot, in one read transaction. New
  * references the caller owns: flags (object key -> flag), segments
@@ -98,6 +144,11 @@ int vx_store_get_audit(vx_store *st, int64_t id, json_t **out);
 /* PRAGMA integrity_check, then PRAGMA foreign_key_check: 0 when both
  * find nothing wrong, else VX_EIO and the report in err. */
 int vx_store_check(vx_store *st, char *err, size_t errlen);
+
+/* PRAGMA quick_check: every page of the file is read and its structure
+ * checked (not the agreement of indexes with their tables). 0, or VX_EIO
+ * with the first problems in err and VX_STORE_FAULT_CORRUPT. */
+int vx_store_quick_check(vx_store *st, char *err, size_t errlen);
 
 /* The message of the last failure of a function above (those without an
  * err argument included); "" before any. Valid until the next call. */

@@ -46,6 +46,7 @@ enum {
   Q_LOAD_ENVS,
   Q_LOAD_TOKENS,
   Q_INTEGRITY,
+  Q_QUICK_CHECK,
   Q_FOREIGN_KEYS,
   Q_COUNT
 };
@@ -53,13 +54,21 @@ enum {
 struct vx_store {
   sqlite3 *db;
   sqlite3_stmt *stmt[Q_COUNT];
-  bool opened; /* migrations done: PRAGMA optimize at close */
+  bool opened;          /* migrations done: PRAGMA optimize at close */
+  bool read_only;       /* the connection cannot write (store_open.c) */
+  vx_store_fault fault; /* of the last failure */
+  const char *journal_mode, *synchronous; /* read back after open */
+  char path[4096];
   char errmsg[512];
 };
 
-/* Records the connection's last error in st->errmsg ("what: message");
- * returns its VX_E* (a unique key VX_EEXIST, a foreign key VX_ENOENT,
- * another constraint VX_EINVAL, VX_EIO for the rest). */
+/* The VX_E* of db's last error (a unique key VX_EEXIST, a foreign key
+ * VX_ENOENT, another constraint VX_EINVAL, out of memory VX_ENOMEM,
+ * VX_EIO for the rest) and, in *fault, what it says of the storage. */
+int vx_store_classify(sqlite3 *db, vx_store_fault *fault);
+
+/* Records the connection's last error in st->errmsg ("what: message")
+ * and its fault; returns its VX_E* (vx_store_classify). */
 int vx_store_fail(vx_store *st, const char *what);
 /* Records a message of ours in st->errmsg; returns rc. */
 int vx_store_refuse(vx_store *st, int rc, const char *fmt, ...)
@@ -78,5 +87,9 @@ int vx_store_bound(vx_store *st, sqlite3_stmt *s, int rcs, const char *what);
 int vx_store_run(vx_store *st, sqlite3_stmt *s, const char *what);
 /* Binds v as TEXT, kept by the caller until the step (NULL: SQL NULL). */
 int vx_store_bind_str(sqlite3_stmt *s, int i, const char *v);
+
+/* Finalizes every prepared statement of st (before its connection
+ * closes or is replaced). */
+void vx_store_finalize_all(vx_store *st);
 
 #endif

@@ -321,7 +321,7 @@ static int check_pragma(vx_store *st, int q, char *report, size_t len,
     return rc;
   while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
     char line[256];
-    if (q == Q_INTEGRITY) {
+    if (q == Q_INTEGRITY || q == Q_QUICK_CHECK) {
       const char *v = col_str(s, 0);
       if (v != NULL && strcmp(v, "ok") == 0)
         continue;
@@ -347,6 +347,19 @@ int vx_store_check(vx_store *st, char *err, size_t errlen) {
     rc = check_pragma(st, Q_FOREIGN_KEYS, report, sizeof report, &bad);
   if (rc == 0 && bad > 0)
     rc = vx_store_refuse(st, VX_EIO, "integrity check: %s", report);
+  if (rc != 0 && err != NULL && errlen > 0)
+    snprintf(err, errlen, "%s", st->errmsg);
+  return rc;
+}
+
+int vx_store_quick_check(vx_store *st, char *err, size_t errlen) {
+  char report[1024] = "";
+  int bad = 0;
+  int rc = check_pragma(st, Q_QUICK_CHECK, report, sizeof report, &bad);
+  if (rc == 0 && bad > 0) {
+    rc = vx_store_refuse(st, VX_EIO, "quick_check: %s", report);
+    st->fault = VX_STORE_FAULT_CORRUPT;
+  }
   if (rc != 0 && err != NULL && errlen > 0)
     snprintf(err, errlen, "%s", st->errmsg);
   return rc;

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <vexil/error.h>
 
@@ -94,7 +95,8 @@ static const char *const migrations[] = {
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 _Static_assert(VX_STORE_APPLICATION_ID == 1448626508,
-               "migration 1 writes the application id as a literal");
+               "migration 1 and vx_store_schema_adopt write the application "
+               "id as a literal");
 
 int vx_store_schema_version(void) {
   return N_MIGRATIONS;
@@ -125,21 +127,72 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out, char *err,
   return ret;
 }
 
-static int check_owner(sqlite3 *db, int64_t version, char *err, size_t errlen) {
-  int64_t app_id, objects;
+/* The tables of every Vexil schema: a database holding them all is
+ * Vexil's, whatever its application_id says. */
+static const char *const vexil_tables[] = {
+    "meta",     "environments", "flags", "flag_states",
+    "segments", "tokens",       "audit"};
+
+/* Into names: up to a few of the database's tables, comma-separated;
+ * *n: how many there are, *vexil: whether Vexil's are all there. */
+static int list_tables(sqlite3 *db, char *names, size_t len, int64_t *n,
+                       bool *vexil, char *err, size_t errlen) {
+  sqlite3_stmt *s = NULL;
+  static const char sql[] = "SELECT name FROM sqlite_schema WHERE type = "
+                            "'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1";
+  int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+  size_t found = 0, used = 0;
+  *n = 0;
+  names[0] = '\0';
+  while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(s, 0);
+    name = name ? name : "";
+    for (size_t i = 0; i < sizeof vexil_tables / sizeof *vexil_tables; i++)
+      found += strcmp(name, vexil_tables[i]) == 0;
+    if (++*n <= 5 && used + 1 < len)
+      used += (size_t)snprintf(names + used, len - used, "%s%s",
+                               used ? ", " : "", name);
+    rc = SQLITE_OK;
+  }
+  int ret = rc == SQLITE_DONE ? 0 : sql_fail(db, sql, err, errlen);
+  sqlite3_finalize(s);
+  *vexil = found == sizeof vexil_tables / sizeof *vexil_tables;
+  return ret;
+}
+
+static int check_owner(sqlite3 *db, int64_t version, bool *adopt, char *err,
+                       size_t errlen) {
+  int64_t app_id, n;
+  char names[160];
+  bool vexil;
+  *adopt = false;
   int rc = query_int(db, "PRAGMA application_id", &app_id, err, errlen);
   if (rc == 0)
-    rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &objects, err,
-                   errlen);
+    rc = list_tables(db, names, sizeof names, &n, &vexil, err, errlen);
   if (rc != 0)
     return rc;
-  if (app_id == VX_STORE_APPLICATION_ID ||
-      (version == 0 && app_id == 0 && objects == 0))
+  if (app_id == VX_STORE_APPLICATION_ID)
     return 0;
-  snprintf(err, errlen,
-           "not a Vexil database (application_id %" PRId64
-           ", user_version %" PRId64 ", %" PRId64 " schema objects)",
-           app_id, version, objects);
+  if (app_id == 0 && vexil && version >= 1) {
+    *adopt = true; /* made before Vexil set its application_id */
+    return 0;
+  }
+  if (app_id != 0)
+    snprintf(err, errlen,
+             "it is the SQLite database of another application "
+             "(application_id 0x%08" PRIx64 ", not Vexil's 0x%08x; %" PRId64
+             " tables%s%s%s)",
+             (uint64_t)(uint32_t)app_id, VX_STORE_APPLICATION_ID, n,
+             n ? ": " : "", names, n > 5 ? ", ..." : "");
+  else if (n == 0)
+    snprintf(err, errlen,
+             "it is an SQLite database without any table, not a Vexil "
+             "database: remove it and vexild creates a new one");
+  else
+    snprintf(err, errlen,
+             "it is an SQLite database without Vexil's schema (%" PRId64
+             " tables: %s%s)",
+             n, names, n > 5 ? ", ..." : "");
   return VX_EUNSUPPORTED;
 }
 
@@ -180,14 +233,22 @@ static int migrate_one(sqlite3 *db, bool *done, char *err, size_t errlen) {
   return rc;
 }
 
-int vx_store_schema_check(sqlite3 *db, char *err, size_t errlen) {
-  int64_t version;
-  int rc = query_int(db, "PRAGMA user_version", &version, err, errlen);
-  if (rc != 0)
-    return rc;
-  if (version > N_MIGRATIONS)
-    return too_new(version, err, errlen);
-  return check_owner(db, version, err, errlen);
+int vx_store_schema_check(sqlite3 *db, int64_t *version, bool *adopt, char *err,
+                          size_t errlen) {
+  *adopt = false;
+  int rc = query_int(db, "PRAGMA user_version", version, err, errlen);
+  if (rc == 0)
+    rc = check_owner(db, *version, adopt, err, errlen);
+  if (rc == 0 && *version > N_MIGRATIONS)
+    rc = too_new(*version, err, errlen);
+  return rc;
+}
+
+int vx_store_schema_adopt(sqlite3 *db, char *err, size_t errlen) {
+  static const char sql[] = "PRAGMA application_id = 1448626508";
+  return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK
+             ? 0
+             : sql_fail(db, sql, err, errlen);
 }
 
 int vx_store_schema_migrate(sqlite3 *db, char *err, size_t errlen) {

@@ -1,10 +1,11 @@
 /*
- * The SQLite store (daemon/store*.c): opening, migrations and what it
- * refuses; documents put and loaded back equal; cascades; transactions
- * and rollback; the audit log's paging; tokens; durability across a
- * close and across SIGKILL. Every test works on its own database file in
- * one temporary folder. SQL in this file only tampers with a database
- * behind the store's back, or looks at what the store cannot show.
+ * The SQLite store (daemon/store*.c): documents put and loaded back
+ * equal; cascades; transactions and rollback; the audit log's paging;
+ * tokens; durability across a close and across SIGKILL. Opening,
+ * migrations, what is refused and storage faults are in
+ * test_store_open.c. Every test works on its own database file in one
+ * temporary folder. SQL in this file only tampers with a database behind
+ * the store's back, or looks at what the store cannot show.
  */
 #include <ftw.h>
 #include <signal.h>
@@ -21,25 +22,17 @@
 #include "store.h"
 #include "store_internal.h" /* white-box checks: st->db, st->stmt */
 #include "store_schema.h"
+#include "store_test.h"
 #include "vx_test.h"
 
 static char tmpdir[512];
 
 static int suite_init(void) {
-  const char *base = getenv("TMPDIR");
-  snprintf(tmpdir, sizeof tmpdir, "%s/vx-store-XXXXXX",
-           base != NULL && *base != '\0' ? base : "/tmp");
-  return mkdtemp(tmpdir) != NULL ? 0 : -1;
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int flag,
-                        struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  return remove(path);
+  return db_tmpdir_make(tmpdir, sizeof tmpdir, "vx-store");
 }
 
 static int suite_clean(void) {
-  return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  return db_tmpdir_remove(tmpdir);
 }
 
 static void db_path(char *buf, size_t len, const char *name) {
@@ -56,65 +49,11 @@ static json_t *parse(const char *text) {
   return doc;
 }
 
-static vx_store *open_ok(const char *path) {
-  vx_store *st = NULL;
-  char err[512] = "";
-  int rc = vx_store_open(path, &st, err, sizeof err);
-  if (rc != 0)
-    fprintf(stderr, "open %s: %d %s\n", path, rc, err);
-  CU_ASSERT_EQUAL_FATAL(rc, 0);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-  return st;
-}
-
-static void commit_ok(vx_store *st) {
-  char err[512] = "";
-  int rc = vx_store_commit(st, err, sizeof err);
-  if (rc != 0)
-    fprintf(stderr, "commit: %d %s\n", rc, err);
-  CU_ASSERT_EQUAL_FATAL(rc, 0);
-}
-
-static void load_ok(vx_store *st, vx_store_data *d) {
-  char err[512] = "";
-  int rc = vx_store_load(st, d, NULL, NULL, err, sizeof err);
-  if (rc != 0)
-    fprintf(stderr, "load: %d %s\n", rc, err);
-  CU_ASSERT_EQUAL_FATAL(rc, 0);
-}
-
-/* Runs sql on the file directly, as another program would. */
-static void raw_exec(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
-  char *msg = NULL;
-  int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-  if (rc != SQLITE_OK)
-    fprintf(stderr, "%s: %s\n", sql, msg);
-  sqlite3_free(msg);
-  sqlite3_close(db);
-  CU_ASSERT_EQUAL_FATAL(rc, SQLITE_OK);
-}
-
-static int64_t raw_int(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *s = NULL;
-  CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
-  int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-  int64_t v = -1;
-  if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-    v = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  CU_ASSERT_EQUAL(rc, SQLITE_OK);
-  return v;
-}
-
 static void put_envs(vx_store *st, const char *const *names) {
   CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
   for (; *names != NULL; names++)
     CU_ASSERT_EQUAL_FATAL(vx_store_put_environment(st, *names), 0);
-  commit_ok(st);
+  db_commit_ok(st);
 }
 
 #define HASH1 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -141,159 +80,6 @@ static const char *const prod_staging[] = {"production", "staging", NULL};
   "\"extra\": {\"real\": 0.1, \"big\": 9007199254740993, \"tiny\": 1e-300, "   \
   "\"none\": null, \"empty\": {}, \"list\": [[], {}, null, -0.5]}}], "         \
   "\"dependencies\": []}}}"
-
-/* ---- open, migrate, refuse --------------------------------------------- */
-
-static void test_open_creates_and_migrates(void) {
-  char path[600];
-  db_path(path, sizeof path, "open.db");
-  vx_store *st = open_ok(path);
-  vx_store_data d;
-  load_ok(st, &d);
-  CU_ASSERT_EQUAL(json_object_size(d.flags), 0);
-  CU_ASSERT_EQUAL(json_object_size(d.segments), 0);
-  CU_ASSERT_EQUAL(json_array_size(d.environments), 0);
-  CU_ASSERT_EQUAL(json_array_size(d.tokens), 0);
-  CU_ASSERT_EQUAL(d.revision, 0);
-  vx_store_data_dispose(&d);
-  CU_ASSERT_PTR_NULL(d.flags);
-  char err[256] = "";
-  CU_ASSERT_EQUAL(vx_store_check(st, err, sizeof err), 0);
-  vx_store_close(st);
-
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"),
-                  vx_store_schema_version());
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA application_id"),
-                  VX_STORE_APPLICATION_ID);
-  /* WAL is a property of the file: a plain connection sees it. */
-  sqlite3 *db;
-  CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
-  sqlite3_stmt *s;
-  CU_ASSERT_EQUAL_FATAL(
-      sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
-  CU_ASSERT_EQUAL(sqlite3_step(s), SQLITE_ROW);
-  CU_ASSERT_STRING_EQUAL(sqlite3_column_text(s, 0), "wal");
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-
-  /* Reopening an up-to-date database migrates nothing and keeps data. */
-  st = open_ok(path);
-  put_envs(st, prod_staging);
-  vx_store_close(st);
-  st = open_ok(path);
-  load_ok(st, &d);
-  CU_ASSERT_EQUAL(json_array_size(d.environments), 2);
-  vx_store_data_dispose(&d);
-  vx_store_close(st);
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"),
-                  vx_store_schema_version());
-}
-
-/* An empty file is an empty database (version 0): it is migrated. */
-static void test_open_empty_file(void) {
-  char path[600];
-  db_path(path, sizeof path, "empty.db");
-  FILE *f = fopen(path, "wb");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-  fclose(f);
-  vx_store_close(open_ok(path));
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"),
-                  vx_store_schema_version());
-  CU_ASSERT_EQUAL(raw_int(path, "SELECT value FROM meta WHERE key = "
-                                "'revision'"),
-                  0);
-}
-
-static void test_open_missing_folder(void) {
-  char path[600], err[512] = "";
-  db_path(path, sizeof path, "no/such/folder/x.db");
-  vx_store *st = (vx_store *)1;
-  CU_ASSERT_EQUAL(vx_store_open(path, &st, err, sizeof err), VX_EIO);
-  CU_ASSERT_PTR_NULL(st);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, "unable to open"));
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
-}
-
-/* A database of schema version 1 (before segments had a revision) is
- * migrated on open, and keeps its segments, at revision 0. */
-static void test_version_1_database_is_migrated_and_keeps_its_segments(void) {
-  char path[600];
-  db_path(path, sizeof path, "v1.db");
-  vx_store *st = open_ok(path);
-  vx_store_close(st);
-  raw_exec(path, "ALTER TABLE segments DROP COLUMN revision;"
-                 "INSERT INTO segments (id, name, description, constraints) "
-                 "VALUES ('7', 'old', '', '[]');"
-                 "PRAGMA user_version = 1;");
-  st = open_ok(path);
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"),
-                  vx_store_schema_version());
-  vx_store_data d;
-  load_ok(st, &d);
-  json_t *seg = json_object_get(d.segments, "7");
-  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(seg, "name")),
-                         "old");
-  CU_ASSERT_EQUAL(json_integer_value(json_object_get(seg, "revision")), 0);
-  CU_ASSERT_PTR_NOT_NULL(json_object_get(seg, "revision"));
-  vx_store_data_dispose(&d);
-  vx_store_close(st);
-}
-
-static void test_refuses_newer_version(void) {
-  char path[600], err[512] = "", sql[64], newer[16], ours[16];
-  db_path(path, sizeof path, "newer.db");
-  vx_store_close(open_ok(path));
-  int version = vx_store_schema_version() + 5;
-  snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
-  raw_exec(path, sql);
-
-  vx_store *st = (vx_store *)1;
-  CU_ASSERT_EQUAL(vx_store_open(path, &st, err, sizeof err), VX_EUNSUPPORTED);
-  CU_ASSERT_PTR_NULL(st);
-  snprintf(newer, sizeof newer, "%d", version);
-  snprintf(ours, sizeof ours, "version %d", vx_store_schema_version());
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, newer));
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, ours));
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"), version);
-  /* Refusing it without a NULL err does not crash either. */
-  CU_ASSERT_EQUAL(vx_store_open(path, &st, NULL, 0), VX_EUNSUPPORTED);
-}
-
-static void test_refuses_garbage_file(void) {
-  char path[600], err[512] = "";
-  db_path(path, sizeof path, "garbage.db");
-  char junk[8192];
-  for (size_t i = 0; i < sizeof junk; i++)
-    junk[i] = (char)("this is not a database, only text\n"[i % 34]);
-  FILE *f = fopen(path, "wb");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-  CU_ASSERT_EQUAL(fwrite(junk, 1, sizeof junk, f), sizeof junk);
-  fclose(f);
-
-  vx_store *st = (vx_store *)1;
-  CU_ASSERT_EQUAL(vx_store_open(path, &st, err, sizeof err), VX_EIO);
-  CU_ASSERT_PTR_NULL(st);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, "file is not a database"));
-
-  /* The file is left exactly as it was. */
-  char back[sizeof junk + 1];
-  f = fopen(path, "rb");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-  CU_ASSERT_EQUAL(fread(back, 1, sizeof back, f), sizeof junk);
-  fclose(f);
-  CU_ASSERT_EQUAL(memcmp(back, junk, sizeof junk), 0);
-}
-
-static void test_refuses_foreign_database(void) {
-  char path[600], err[512] = "";
-  db_path(path, sizeof path, "foreign.db");
-  raw_exec(path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY)");
-  vx_store *st = (vx_store *)1;
-  CU_ASSERT_EQUAL(vx_store_open(path, &st, err, sizeof err), VX_EUNSUPPORTED);
-  CU_ASSERT_PTR_NULL(st);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a Vexil database"));
-  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"), 0);
-}
 
 /* ---- documents --------------------------------------------------------- */
 
@@ -329,13 +115,13 @@ static void put_flag_ok(vx_store *st, const json_t *flag) {
   if (rc != 0)
     fprintf(stderr, "put flag: %d %s\n", rc, vx_store_errmsg(st));
   CU_ASSERT_EQUAL_FATAL(rc, 0);
-  commit_ok(st);
+  db_commit_ok(st);
 }
 
 static void test_flag_round_trip(void) {
   char path[600];
   db_path(path, sizeof path, "flag.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   put_envs(st, prod_staging);
   json_t *flag = parse(FLAG_CHECKOUT);
   /* A string with a NUL inside survives too. */
@@ -348,15 +134,15 @@ static void test_flag_round_trip(void) {
    * the document has staging first, a load gives environment order. */
   json_t *loaded = in_env_order(flag, prod_staging);
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(json_object_size(d.flags), 1);
   CU_ASSERT_TRUE(json_equal(json_object_get(d.flags, "checkout"), flag));
   assert_same(json_object_get(d.flags, "checkout"), loaded);
   vx_store_data_dispose(&d);
   vx_store_close(st);
 
-  st = open_ok(path);
-  load_ok(st, &d);
+  st = db_open_ok(path);
+  db_load_ok(st, &d);
   assert_same(json_object_get(d.flags, "checkout"), loaded);
   vx_store_data_dispose(&d);
   json_decref(loaded);
@@ -369,14 +155,14 @@ static void test_flag_round_trip(void) {
                        "false, \"strategies\": [], \"variants\": [], "
                        "\"dependencies\": []}}}");
   put_flag_ok(st, next);
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   assert_same(json_object_get(d.flags, "checkout"), next);
   vx_store_data_dispose(&d);
 
   /* Optional fields take their defaults. */
   json_t *bare = parse("{\"key\": \"bare\", \"type\": \"boolean\"}");
   put_flag_ok(st, bare);
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   json_t *want = parse("{\"key\": \"bare\", \"description\": \"\", \"type\": "
                        "\"boolean\", \"archived\": false, \"created_at\": 0, "
                        "\"updated_at\": 0, \"revision\": 0, "
@@ -410,7 +196,7 @@ static int see_flag(void *arg, const vx_store_data *d, json_t *flag) {
 static void test_streaming_load_hands_each_flag_in_key_order(void) {
   char path[600];
   db_path(path, sizeof path, "stream.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   put_envs(st, prod_staging);
   static const char *keys[] = {"zeta", "alpha", "mid"};
   for (size_t i = 0; i < 3; i++) {
@@ -460,7 +246,7 @@ static void test_streaming_load_hands_each_flag_in_key_order(void) {
 static void test_flag_refusals(void) {
   char path[600];
   db_path(path, sizeof path, "flag-bad.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   put_envs(st, prod_staging);
   json_t *ok = parse("{\"key\": \"k\", \"type\": \"boolean\"}");
   CU_ASSERT_EQUAL(vx_store_put_flag(st, ok), VX_EINVAL); /* no transaction */
@@ -501,7 +287,7 @@ static void test_flag_refusals(void) {
     json_decref(doc);
   }
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(json_object_size(d.flags), 0);
   vx_store_data_dispose(&d);
   json_decref(ok);
@@ -511,7 +297,7 @@ static void test_flag_refusals(void) {
 static void test_segment_round_trip(void) {
   char path[600];
   db_path(path, sizeof path, "segment.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   json_t *one =
       parse("{\"id\": \"1\", \"name\": \"beta\", \"description\": "
             "\"Beta users\", \"constraints\": [{\"contextName\": "
@@ -523,12 +309,12 @@ static void test_segment_round_trip(void) {
   CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
   CU_ASSERT_EQUAL(vx_store_put_segment(st, one), 0);
   CU_ASSERT_EQUAL(vx_store_put_segment(st, two), 0);
-  commit_ok(st);
+  db_commit_ok(st);
   vx_store_close(st);
 
-  st = open_ok(path);
+  st = db_open_ok(path);
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(json_object_size(d.segments), 2);
   assert_same(json_object_get(d.segments, "1"), one);
   json_object_set_new(two, "revision", json_integer(0));
@@ -545,8 +331,8 @@ static void test_segment_round_trip(void) {
   json_t *bad = parse("{\"id\": \"3\", \"constraints\": {}}");
   CU_ASSERT_EQUAL(vx_store_put_segment(st, bad), VX_ETYPE);
   json_decref(bad);
-  commit_ok(st);
-  load_ok(st, &d);
+  db_commit_ok(st);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(json_object_size(d.segments), 1);
   assert_same(json_object_get(d.segments, "1"), one);
   vx_store_data_dispose(&d);
@@ -558,7 +344,7 @@ static void test_segment_round_trip(void) {
 static void test_environments(void) {
   char path[600];
   db_path(path, sizeof path, "env.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   static const char *const three[] = {"production", "staging", "dev", "staging",
                                       NULL};
   put_envs(st, three); /* putting one twice changes nothing */
@@ -567,9 +353,9 @@ static void test_environments(void) {
   CU_ASSERT_EQUAL(vx_store_delete_environment(st, "staging"), 0);
   CU_ASSERT_EQUAL(vx_store_delete_environment(st, "staging"), VX_ENOENT);
   CU_ASSERT_EQUAL(vx_store_put_environment(st, "staging"), 0);
-  commit_ok(st);
+  db_commit_ok(st);
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   json_t *want = parse("[\"production\", \"dev\", \"staging\"]");
   assert_same(d.environments, want);
   json_decref(want);
@@ -580,25 +366,25 @@ static void test_environments(void) {
 static void test_delete_flag_cascades(void) {
   char path[600], err[512] = "";
   db_path(path, sizeof path, "cascade-flag.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   put_envs(st, prod_staging);
   json_t *flag = parse(FLAG_CHECKOUT);
   put_flag_ok(st, flag);
   CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
   CU_ASSERT_EQUAL(vx_store_delete_flag(st, "checkout"), 0);
   CU_ASSERT_EQUAL(vx_store_delete_flag(st, "checkout"), VX_ENOENT);
-  commit_ok(st);
+  db_commit_ok(st);
   CU_ASSERT_EQUAL(vx_store_check(st, err, sizeof err), 0);
   vx_store_close(st);
-  CU_ASSERT_EQUAL(raw_int(path, "SELECT count(*) FROM flag_states"), 0);
-  CU_ASSERT_EQUAL(raw_int(path, "SELECT count(*) FROM flags"), 0);
+  CU_ASSERT_EQUAL(db_int(path, "SELECT count(*) FROM flag_states"), 0);
+  CU_ASSERT_EQUAL(db_int(path, "SELECT count(*) FROM flags"), 0);
   json_decref(flag);
 }
 
 static void test_delete_environment_cascades(void) {
   char path[600], err[512] = "";
   db_path(path, sizeof path, "cascade-env.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   put_envs(st, prod_staging);
   json_t *a = parse(FLAG_CHECKOUT);
   json_t *b = json_deep_copy(a);
@@ -607,10 +393,10 @@ static void test_delete_environment_cascades(void) {
   put_flag_ok(st, b);
   CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
   CU_ASSERT_EQUAL(vx_store_delete_environment(st, "staging"), 0);
-  commit_ok(st);
+  db_commit_ok(st);
 
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   const char *key;
   json_t *f;
   json_object_foreach(d.flags, key, f) {
@@ -623,8 +409,8 @@ static void test_delete_environment_cascades(void) {
   vx_store_data_dispose(&d);
   CU_ASSERT_EQUAL(vx_store_check(st, err, sizeof err), 0);
   vx_store_close(st);
-  CU_ASSERT_EQUAL(raw_int(path, "SELECT count(*) FROM flag_states WHERE "
-                                "environment = 'staging'"),
+  CU_ASSERT_EQUAL(db_int(path, "SELECT count(*) FROM flag_states WHERE "
+                               "environment = 'staging'"),
                   0);
   json_decref(a);
   json_decref(b);
@@ -635,7 +421,7 @@ static void test_delete_environment_cascades(void) {
 static void test_revision_and_rollback(void) {
   char path[600], err[512] = "";
   db_path(path, sizeof path, "tx.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   uint64_t rev = 0;
   CU_ASSERT_EQUAL(vx_store_bump_revision(st, &rev), VX_EINVAL);
   CU_ASSERT_EQUAL(vx_store_commit(st, err, sizeof err), VX_EINVAL);
@@ -647,7 +433,7 @@ static void test_revision_and_rollback(void) {
   CU_ASSERT_EQUAL(vx_store_bump_revision(st, &rev), 0);
   CU_ASSERT_EQUAL(rev, 1);
   CU_ASSERT_EQUAL(vx_store_put_environment(st, "production"), 0);
-  commit_ok(st);
+  db_commit_ok(st);
 
   json_t *flag = parse("{\"key\": \"k\", \"type\": \"boolean\", "
                        "\"environments\": {\"production\": {\"enabled\": "
@@ -663,7 +449,7 @@ static void test_revision_and_rollback(void) {
   vx_store_rollback(st); /* twice: harmless */
 
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(d.revision, 1);
   CU_ASSERT_EQUAL(json_object_size(d.flags), 0);
   CU_ASSERT_EQUAL(json_array_size(d.environments), 1);
@@ -679,15 +465,15 @@ static void test_revision_and_rollback(void) {
   CU_ASSERT_EQUAL(rev, 2);
   CU_ASSERT_EQUAL(vx_store_bump_revision(st, &rev), 0);
   CU_ASSERT_EQUAL(rev, 3);
-  commit_ok(st);
+  db_commit_ok(st);
 
   /* An uncommitted transaction does not survive close. */
   CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
   CU_ASSERT_EQUAL(vx_store_bump_revision(st, &rev), 0);
   CU_ASSERT_EQUAL(vx_store_put_flag(st, flag), 0);
   vx_store_close(st);
-  st = open_ok(path);
-  load_ok(st, &d);
+  st = db_open_ok(path);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(d.revision, 3);
   CU_ASSERT_EQUAL(json_object_size(d.flags), 0);
   vx_store_data_dispose(&d);
@@ -698,7 +484,7 @@ static void test_revision_and_rollback(void) {
 static void test_commit_failure(void) {
   char path[600], err[512] = "";
   db_path(path, sizeof path, "commit-fail.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   static const char *const prod[] = {"production", NULL};
   put_envs(st, prod);
   json_t *flag = parse("{\"key\": \"k\", \"type\": \"boolean\", "
@@ -716,14 +502,14 @@ static void test_commit_failure(void) {
   vx_store_rollback(st); /* already rolled back: harmless */
   /* Nothing was kept and the store takes the next transaction. */
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(d.revision, 0);
   CU_ASSERT_EQUAL(json_object_size(d.flags), 0);
   vx_store_data_dispose(&d);
   CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
   CU_ASSERT_EQUAL(vx_store_bump_revision(st, &rev), 0);
   CU_ASSERT_EQUAL(rev, 1);
-  commit_ok(st);
+  db_commit_ok(st);
   json_decref(flag);
   vx_store_close(st);
 }
@@ -747,7 +533,7 @@ static void assert_statements_idle(vx_store *st) {
 static void test_statements_reused(void) {
   char path[600], err[512] = "";
   db_path(path, sizeof path, "stmts.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   assert_statements_idle(st);
   put_envs(st, prod_staging);
   json_t *flag = parse(FLAG_CHECKOUT);
@@ -758,7 +544,7 @@ static void test_statements_reused(void) {
   CU_ASSERT_PTR_EQUAL(st->stmt[Q_FLAG_PUT], first);
   assert_statements_idle(st);
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   vx_store_data_dispose(&d);
   json_t *list = NULL;
   CU_ASSERT_EQUAL(vx_store_list_audit(st, "checkout", 0, 10, &list), 0);
@@ -798,7 +584,7 @@ static void page(vx_store *st, const char *flag, int64_t before, int limit,
 static void test_audit_paging(void) {
   char path[600];
   db_path(path, sizeof path, "audit.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
   /* Entry i (id i + 1): flag "a", "b" or none in turn. */
   for (int i = 0; i < 25; i++) {
@@ -813,7 +599,7 @@ static void test_audit_paging(void) {
     json_decref(before);
     json_decref(after);
   }
-  commit_ok(st);
+  db_commit_ok(st);
 
   static const int64_t p1[] = {25, 24, 23, 22, 21, 20, 19, 18, 17, 16};
   static const int64_t p2[] = {15, 14, 13, 12, 11, 10, 9, 8, 7, 6};
@@ -867,7 +653,7 @@ static void test_audit_paging(void) {
 static void test_tokens(void) {
   char path[600];
   db_path(path, sizeof path, "tokens.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   put_envs(st, prod_staging);
   int64_t id1 = 0, id2 = 0;
   uint64_t rev;
@@ -878,7 +664,7 @@ static void test_tokens(void) {
   CU_ASSERT_EQUAL(
       vx_store_add_token(st, "web", "client", "production", HASH2, 1001, &id2),
       0);
-  commit_ok(st);
+  db_commit_ok(st);
   CU_ASSERT_EQUAL(id1, 1);
   CU_ASSERT_EQUAL(id2, 2);
 
@@ -886,10 +672,10 @@ static void test_tokens(void) {
   CU_ASSERT_EQUAL(vx_store_revoke_token(st, id2, 2000), 0);
   CU_ASSERT_EQUAL(vx_store_revoke_token(st, id2, 3000), 0); /* keeps 2000 */
   CU_ASSERT_EQUAL(vx_store_revoke_token(st, 99, 3000), VX_ENOENT);
-  commit_ok(st);
+  db_commit_ok(st);
 
   vx_store_data d;
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   json_t *want = parse(
       "[{\"id\": 1, \"name\": \"root\", \"role\": \"admin\", \"environment\": "
       "null, \"created_at\": 1000, \"revoked_at\": null, \"hash\": \"" HASH1
@@ -910,7 +696,7 @@ static void test_tokens(void) {
       VX_EEXIST);
   CU_ASSERT_PTR_NOT_NULL(strstr(vx_store_errmsg(st), "hash"));
   vx_store_rollback(st);
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   assert_same(d.tokens, want);
   CU_ASSERT_EQUAL(d.revision, before);
   vx_store_data_dispose(&d);
@@ -939,18 +725,18 @@ static void test_tokens(void) {
 static void test_check_finds_orphans(void) {
   char path[600], err[512] = "";
   db_path(path, sizeof path, "orphans.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   put_envs(st, prod_staging);
   vx_store_close(st);
   /* Another program, foreign keys off, leaves a state without its flag. */
-  raw_exec(path, "PRAGMA foreign_keys = OFF; INSERT INTO flag_states "
-                 "VALUES ('ghost', 'production', '{}')");
-  st = open_ok(path);
+  db_exec(path, "PRAGMA foreign_keys = OFF; INSERT INTO flag_states "
+                "VALUES ('ghost', 'production', '{}')");
+  st = db_open_ok(path);
   CU_ASSERT_EQUAL(vx_store_check(st, err, sizeof err), VX_EIO);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "flag_states"));
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "flags"));
   vx_store_data d; /* the load skips it */
-  load_ok(st, &d);
+  db_load_ok(st, &d);
   CU_ASSERT_EQUAL(json_object_size(d.flags), 0);
   vx_store_data_dispose(&d);
   vx_store_close(st);
@@ -993,7 +779,7 @@ _Noreturn static void writer(const char *path, int fd) {
 static void test_survives_sigkill(void) {
   char path[600], err[512] = "";
   db_path(path, sizeof path, "kill.db");
-  vx_store *st = open_ok(path);
+  vx_store *st = db_open_ok(path);
   static const char *const prod[] = {"production", NULL};
   put_envs(st, prod);
   vx_store_close(st);
@@ -1029,10 +815,10 @@ static void test_survives_sigkill(void) {
     CU_ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     CU_ASSERT_TRUE_FATAL(acked >= start + ACKS_BEFORE_KILL);
 
-    st = open_ok(path);
+    st = db_open_ok(path);
     CU_ASSERT_EQUAL(vx_store_check(st, err, sizeof err), 0);
     vx_store_data d;
-    load_ok(st, &d);
+    db_load_ok(st, &d);
     /* Every acknowledged write is there; at most one more committed
      * without its acknowledgement reaching us. */
     CU_ASSERT_TRUE(d.revision >= acked && d.revision <= acked + 1);
@@ -1060,13 +846,6 @@ static void test_survives_sigkill(void) {
 
 int main(void) {
   static const vx_test tests[] = {
-      VX_TEST(test_open_creates_and_migrates),
-      VX_TEST(test_open_empty_file),
-      VX_TEST(test_open_missing_folder),
-      VX_TEST(test_refuses_newer_version),
-      VX_TEST(test_version_1_database_is_migrated_and_keeps_its_segments),
-      VX_TEST(test_refuses_garbage_file),
-      VX_TEST(test_refuses_foreign_database),
       VX_TEST(test_flag_round_trip),
       VX_TEST(test_streaming_load_hands_each_flag_in_key_order),
       VX_TEST(test_flag_refusals),
