@@ -142,6 +142,20 @@ static const char *const prod_staging[] = {"production", "staging", NULL};
   "\"none\": null, \"empty\": {}, \"list\": [[], {}, null, -0.5]}}], "         \
   "\"dependencies\": []}}}"
 
+/* a and b are equal and, dumped, identical (key order included). */
+static void assert_same(const json_t *a, const json_t *b) {
+  CU_ASSERT_TRUE(json_equal(a, b));
+  char *da = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
+  char *db = json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(da);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+  if (strcmp(da, db) != 0)
+    fprintf(stderr, "\n  %s\n  %s\n", da, db);
+  CU_ASSERT_STRING_EQUAL(da, db);
+  free(da);
+  free(db);
+}
+
 /* ---- open, migrate, refuse --------------------------------------------- */
 
 static void test_open_creates_and_migrates(void) {
@@ -222,6 +236,7 @@ static void test_version_1_database_is_migrated_and_keeps_its_segments(void) {
   vx_store *st = open_ok(path);
   vx_store_close(st);
   raw_exec(path, "ALTER TABLE segments DROP COLUMN revision;"
+                 "ALTER TABLE tokens DROP COLUMN last_used;"
                  "INSERT INTO segments (id, name, description, constraints) "
                  "VALUES ('7', 'old', '', '[]');"
                  "PRAGMA user_version = 1;");
@@ -236,6 +251,32 @@ static void test_version_1_database_is_migrated_and_keeps_its_segments(void) {
   CU_ASSERT_EQUAL(json_integer_value(json_object_get(seg, "revision")), 0);
   CU_ASSERT_PTR_NOT_NULL(json_object_get(seg, "revision"));
   vx_store_data_dispose(&d);
+  vx_store_close(st);
+}
+
+/* A database of schema version 2 (before tokens had a last use) is
+ * migrated on open: its tokens are kept, never used so far. */
+static void test_version_2_database_is_migrated_and_keeps_its_tokens(void) {
+  char path[600];
+  db_path(path, sizeof path, "v2.db");
+  vx_store *st = open_ok(path);
+  vx_store_close(st);
+  raw_exec(path, "ALTER TABLE tokens DROP COLUMN last_used;"
+                 "INSERT INTO tokens (name, role, hash, created_at) "
+                 "VALUES ('root', 'admin', '" HASH1 "', 5);"
+                 "PRAGMA user_version = 2;");
+  st = open_ok(path);
+  CU_ASSERT_EQUAL(raw_int(path, "PRAGMA user_version"), 3);
+  CU_ASSERT_EQUAL(vx_store_schema_version(), 3);
+  json_t *tokens = NULL;
+  CU_ASSERT_EQUAL_FATAL(vx_store_list_tokens(st, &tokens), 0);
+  json_t *want = parse("[{\"id\": 1, \"name\": \"root\", \"role\": "
+                       "\"admin\", \"environment\": null, \"created_at\": 5, "
+                       "\"revoked_at\": null, \"last_used\": null, "
+                       "\"hash\": \"" HASH1 "\"}]");
+  assert_same(tokens, want);
+  json_decref(want);
+  json_decref(tokens);
   vx_store_close(st);
 }
 
@@ -296,20 +337,6 @@ static void test_refuses_foreign_database(void) {
 }
 
 /* ---- documents --------------------------------------------------------- */
-
-/* a and b are equal and, dumped, identical (key order included). */
-static void assert_same(const json_t *a, const json_t *b) {
-  CU_ASSERT_TRUE(json_equal(a, b));
-  char *da = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
-  char *db = json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(da);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(db);
-  if (strcmp(da, db) != 0)
-    fprintf(stderr, "\n  %s\n  %s\n", da, db);
-  CU_ASSERT_STRING_EQUAL(da, db);
-  free(da);
-  free(db);
-}
 
 /* flag as a load gives it back: states in environment order (names). */
 static json_t *in_env_order(const json_t *flag, const char *const *names) {
@@ -892,10 +919,10 @@ static void test_tokens(void) {
   load_ok(st, &d);
   json_t *want = parse(
       "[{\"id\": 1, \"name\": \"root\", \"role\": \"admin\", \"environment\": "
-      "null, \"created_at\": 1000, \"revoked_at\": null, \"hash\": \"" HASH1
-      "\"}, {\"id\": 2, \"name\": \"web\", \"role\": \"client\", "
-      "\"environment\": \"production\", \"created_at\": 1001, \"revoked_at\": "
-      "2000, \"hash\": \"" HASH2 "\"}]");
+      "null, \"created_at\": 1000, \"revoked_at\": null, \"last_used\": null, "
+      "\"hash\": \"" HASH1 "\"}, {\"id\": 2, \"name\": \"web\", \"role\": "
+      "\"client\", \"environment\": \"production\", \"created_at\": 1001, "
+      "\"revoked_at\": 2000, \"last_used\": null, \"hash\": \"" HASH2 "\"}]");
   assert_same(d.tokens, want);
   uint64_t before = d.revision;
   vx_store_data_dispose(&d);
@@ -931,6 +958,56 @@ static void test_tokens(void) {
                          1, NULL),
       VX_EINVAL);
   vx_store_rollback(st);
+  vx_store_close(st);
+}
+
+/* The time of a token's last use only moves forward, needs a
+ * transaction, and bumps no revision (it is not an audited change). */
+static void test_token_last_use_moves_forward_only(void) {
+  char path[600];
+  db_path(path, sizeof path, "used.db");
+  vx_store *st = open_ok(path);
+  int64_t id = 0;
+  uint64_t rev, before, after;
+  CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
+  CU_ASSERT_EQUAL(vx_store_bump_revision(st, &rev), 0);
+  CU_ASSERT_EQUAL(vx_store_add_token(st, "root", "admin", NULL, HASH1, 1, &id),
+                  0);
+  commit_ok(st);
+  CU_ASSERT_EQUAL(vx_store_token_used(st, id, 5000), VX_EINVAL);
+  CU_ASSERT_EQUAL_FATAL(vx_store_revision(st, &before), 0);
+  CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
+  CU_ASSERT_EQUAL(vx_store_token_used(st, id, 5000), 0);
+  CU_ASSERT_EQUAL(vx_store_token_used(st, id, 4000), 0); /* keeps 5000 */
+  CU_ASSERT_EQUAL(vx_store_token_used(st, 99, 4000), 0); /* no such token */
+  commit_ok(st);
+  CU_ASSERT_EQUAL(raw_int(path, "SELECT last_used FROM tokens WHERE id = 1"),
+                  5000);
+  CU_ASSERT_EQUAL_FATAL(vx_store_revision(st, &after), 0);
+  CU_ASSERT_EQUAL(after, before);
+  json_t *tokens = NULL;
+  CU_ASSERT_EQUAL_FATAL(vx_store_list_tokens(st, &tokens), 0);
+  CU_ASSERT_EQUAL(json_integer_value(
+                      json_object_get(json_array_get(tokens, 0), "last_used")),
+                  5000);
+  json_decref(tokens);
+  vx_store_close(st);
+}
+
+/* data_version tells a commit of another connection (another process),
+ * not one of the store's own. */
+static void test_data_version_tells_commits_of_other_processes(void) {
+  char path[600];
+  db_path(path, sizeof path, "version.db");
+  vx_store *st = open_ok(path);
+  int64_t v0, v1, v2;
+  CU_ASSERT_EQUAL_FATAL(vx_store_data_version(st, &v0), 0);
+  put_envs(st, prod_staging);
+  CU_ASSERT_EQUAL_FATAL(vx_store_data_version(st, &v1), 0);
+  CU_ASSERT_EQUAL(v1, v0);
+  raw_exec(path, "UPDATE meta SET value = value + 1 WHERE key = 'revision'");
+  CU_ASSERT_EQUAL_FATAL(vx_store_data_version(st, &v2), 0);
+  CU_ASSERT_NOT_EQUAL(v2, v1);
   vx_store_close(st);
 }
 
@@ -1065,6 +1142,7 @@ int main(void) {
       VX_TEST(test_open_missing_folder),
       VX_TEST(test_refuses_newer_version),
       VX_TEST(test_version_1_database_is_migrated_and_keeps_its_segments),
+      VX_TEST(test_version_2_database_is_migrated_and_keeps_its_tokens),
       VX_TEST(test_refuses_garbage_file),
       VX_TEST(test_refuses_foreign_database),
       VX_TEST(test_flag_round_trip),
@@ -1079,6 +1157,8 @@ int main(void) {
       VX_TEST(test_statements_reused),
       VX_TEST(test_audit_paging),
       VX_TEST(test_tokens),
+      VX_TEST(test_token_last_use_moves_forward_only),
+      VX_TEST(test_data_version_tells_commits_of_other_processes),
       VX_TEST(test_check_finds_orphans),
       VX_TEST(test_survives_sigkill),
       {NULL, NULL},
