@@ -13,6 +13,7 @@
 #include <vexil/sdk.h>
 
 #include "log.h"
+#include "secret_hash.h"
 #include "service_internal.h"
 #include "service_reload.h"
 #include "sha256.h"
@@ -347,52 +348,23 @@ void vx_service_off_change(vx_service *svc, vx_change_fn fn, void *arg) {
   pthread_mutex_unlock(&svc->lock);
 }
 
-/* The last secret this thread hashed, and its hash: a service sends the
- * same token on every request, and SHA-256 would be a good part of a
- * single evaluation's time. Only the hash is reused; the token is still
- * looked up in the current snapshot, so a revocation takes effect at
- * once. The comparison takes the same time whatever the bytes. */
-#define VX_AUTH_CACHE_MAX 256
-
-static _Thread_local struct {
-  size_t len; /* 0: empty */
-  char secret[VX_AUTH_CACHE_MAX];
-  unsigned char hash[32];
-} tl_auth;
-
-static bool same_secret(const char *a, const char *b, size_t len) {
-  unsigned char diff = 0;
-  for (size_t i = 0; i < len; i++)
-    diff |= (unsigned char)(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-static void secret_hash(const char *secret, unsigned char out[32]) {
-  size_t len = strlen(secret);
-  if (len == tl_auth.len && same_secret(secret, tl_auth.secret, len)) {
-    memcpy(out, tl_auth.hash, 32);
-    return;
-  }
-  vx_sha256(secret, len, out);
-  if (len < VX_AUTH_CACHE_MAX) {
-    memcpy(tl_auth.secret, secret, len);
-    memcpy(tl_auth.hash, out, 32);
-    tl_auth.len = len;
-  }
-}
-
 int vx_service_authenticate(vx_service *svc, const char *secret,
                             vx_principal *out) {
   memset(out, 0, sizeof *out);
   if (secret == NULL || *secret == '\0')
     return VX_ENOENT;
   vx_auth_entry key;
-  secret_hash(secret, key.hash);
+  vx_secret_sha256(secret, strlen(secret), key.hash);
   const vx_snapshot *s = vx_engine_acquire(svc->engine);
+  /* A lookup by hash is no timing leak of a secret: how far memcmp gets
+   * tells how many leading bytes of the presented secret's SHA-256 match
+   * a stored one, and knowing bytes of a SHA-256 brings no one closer to
+   * a secret that has it (preimage resistance); so the search may branch
+   * on the bytes. The entry found is then confirmed in constant time. */
   const vx_auth_entry *e =
       s ? bsearch(&key, s->auth, s->n_auth, sizeof key, cmp_auth) : NULL;
   int rc = VX_ENOENT;
-  if (e != NULL) {
+  if (e != NULL && vx_ct_equal(e->hash, key.hash, sizeof key.hash)) {
     out->role = (vx_role)e->role;
     out->token_id = e->id;
     /* Same sizes, NUL-terminated (attach_auth): plain copies. */
