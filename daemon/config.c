@@ -60,6 +60,8 @@ static const key keys[] = {
      0},
     {"log_level", "VEXIL_LOG_LEVEL", "log-level", K_LEVEL, F(log_level), 0, 0},
     {"demo", "VEXIL_DEMO", "demo", K_BOOL, F(demo), 0, 0},
+    {"last_used_interval", "VEXIL_LAST_USED_INTERVAL", "last-used-interval",
+     K_INT, F(last_used_interval), 1, 3600},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -75,6 +77,7 @@ void vx_config_defaults(vx_config *cfg) {
   cfg->threads = 16;
   cfg->max_streams = 256;
   cfg->log_level = VX_LOG_INFO;
+  cfg->last_used_interval = 60;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)

@@ -16,6 +16,7 @@
  *   access log           access_log            VEXIL_ACCESS_LOG      false
  *   log level            log_level             VEXIL_LOG_LEVEL       info
  *   demo flags           demo                  VEXIL_DEMO            false
+ *   last use written     last_used_interval    VEXIL_LAST_USED_INTERVAL  60 (s)
  */
 #ifndef VX_CONFIG_H
 #define VX_CONFIG_H
@@ -42,7 +43,8 @@ typedef struct vx_config {
   int max_streams;      /* open /api/v1/stream connections at most */
   bool access_log;
   vx_log_level log_level;
-  bool demo; /* seed demo flags into an empty database */
+  bool demo;              /* seed demo flags into an empty database */
+  int last_used_interval; /* s between writes of tokens' last use, 1..3600 */
 } vx_config;
 
 /* What the command line asks for. */
@@ -70,7 +72,8 @@ int vx_config_load_env(vx_config *cfg, char *const *envp, char *err,
  *   --config FILE (or VEXIL_CONFIG), --listen ADDR:PORT, --database PATH,
  *   --data-dir DIR, --plugin-dir DIR (repeatable, replaces the list),
  *   --default-environment NAME, --open-evaluation, --access-log,
- *   --log-level LEVEL, --demo, --check-config, --version, --help.
+ *   --log-level LEVEL, --demo, --last-used-interval S, --check-config,
+ *   --version, --help.
  * Fills cfg (database resolved against data_dir) and *action. Returns 0,
  * or VX_EINVAL with a message in err. argv[0] is the program name. */
 int vx_config_from_args(int argc, char **argv, char *const *envp,

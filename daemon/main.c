@@ -31,7 +31,7 @@ static const char help[] =
     "NAME]\n"
     "         [--open-evaluation] [--access-log] [--log-level LEVEL] "
     "[--demo]\n"
-    "         [--check-config]\n"
+    "         [--last-used-interval SECONDS] [--check-config]\n"
     "      Serve flags over HTTP (OFREP, the native and admin APIs). Every\n"
     "      setting can also come from VEXIL_* environment variables and a\n"
     "      config file: command line > environment > file > default (see\n"
@@ -87,6 +87,8 @@ static int serve(const vx_config *cfg) {
   if (vx_http_start(svc, &http, err, sizeof err) != 0) {
     vx_log(VX_LOG_ERROR, "cannot listen on %s: %s", cfg->listen, err);
     vx_service_close(svc);
+    if (secret != NULL)
+      explicit_bzero(secret, strlen(secret));
     free(secret);
     return 1;
   }
@@ -99,6 +101,7 @@ static int serve(const vx_config *cfg) {
          vx_http_port(http));
   if (secret != NULL) {
     printf("admin token (shown once, keep it): %s\n", secret);
+    explicit_bzero(secret, strlen(secret));
     free(secret);
   }
   fflush(stdout);

@@ -76,6 +76,8 @@ static int attach_auth(vx_service *svc, vx_snapshot *snap) {
     e->role =
         role && strcmp(role, "admin") == 0 ? VX_ROLE_ADMIN : VX_ROLE_CLIENT;
     e->id = json_integer_value(json_object_get(t, "id"));
+    e->use = vx_token_usage_cell(
+        svc->usage, e->id, json_integer_value(json_object_get(t, "last_used")));
     snprintf(e->name, sizeof e->name, "%s",
              json_string_value(json_object_get(t, "name")) ?: "");
     const char *env = json_string_value(json_object_get(t, "environment"));
@@ -167,6 +169,7 @@ static int bootstrap(vx_service *svc, char **new_secret, char *err,
     if (err[0] == '\0')
       snprintf(err, errlen, "cannot initialise the database: %s",
                vx_strerror(rc));
+    explicit_bzero(secret, strlen(secret));
     free(secret);
     return rc;
   }
@@ -175,10 +178,12 @@ static int bootstrap(vx_service *svc, char **new_secret, char *err,
          "admin token %s",
          svc->cfg.default_environment,
          given && *given ? "from VEXIL_ADMIN_TOKEN" : "generated");
-  if (given && *given)
+  if (given && *given) {
+    explicit_bzero(secret, strlen(secret));
     free(secret);
-  else
+  } else {
     *new_secret = secret;
+  }
   return 0;
 }
 
@@ -239,8 +244,9 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
   svc->flags = json_object();
   svc->plugins = vx_plugin_host_new();
   svc->engine = vx_engine_new();
+  svc->usage = vx_token_usage_new();
   if (rc != 0 || svc->flags == NULL || svc->plugins == NULL ||
-      svc->engine == NULL) {
+      svc->engine == NULL || svc->usage == NULL) {
     vx_service_close(svc);
     return VX_ENOMEM;
   }
@@ -254,7 +260,10 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
   rc = vx_store_open(cfg->database, &svc->store, err, errlen);
   if (rc == 0)
     rc = load(svc, err, errlen);
-  if (rc == 0 && json_array_size(svc->environments) == 0) {
+  bool empty = rc == 0 && json_array_size(svc->environments) == 0;
+  if (rc == 0 && !empty)
+    vx_service_check_admin_tokens_locked(svc);
+  if (empty) {
     rc = bootstrap(svc, new_admin_secret, err, errlen);
     if (rc == 0)
       rc = load(svc, err, errlen);
@@ -263,9 +272,13 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
   }
   if (rc == 0)
     rc = vx_service_publish_locked(svc, NULL, true, err, errlen);
+  if (rc == 0 && (rc = vx_service_housekeeping_start(svc)) != 0)
+    snprintf(err, errlen, "cannot start the housekeeping thread");
   if (rc != 0) {
     if (err[0] == '\0')
       snprintf(err, errlen, "%s", vx_strerror(rc));
+    if (*new_admin_secret != NULL)
+      explicit_bzero(*new_admin_secret, strlen(*new_admin_secret));
     free(*new_admin_secret);
     *new_admin_secret = NULL;
     vx_service_close(svc);
@@ -286,6 +299,7 @@ void vx_service_close(vx_service *svc) {
   if (svc == NULL)
     return;
   atomic_store(&svc->ready, false);
+  vx_service_housekeeping_stop(svc); /* writes the tokens' last use */
   vx_engine_free(svc->engine);
   vx_store_close(svc->store);
   vx_state_dispose(&svc->st);
@@ -294,6 +308,7 @@ void vx_service_close(vx_service *svc) {
   json_decref(svc->environments);
   json_decref(svc->tokens);
   vx_plugin_host_free(svc->plugins);
+  vx_token_usage_free(svc->usage); /* after the snapshots that point in */
   pthread_mutex_destroy(&svc->lock);
   free(svc);
 }
@@ -365,6 +380,8 @@ int vx_service_authenticate(vx_service *svc, const char *secret,
       s ? bsearch(&key, s->auth, s->n_auth, sizeof key, cmp_auth) : NULL;
   int rc = VX_ENOENT;
   if (e != NULL && vx_ct_equal(e->hash, key.hash, sizeof key.hash)) {
+    if (e->use != NULL) /* no lock, no allocation: token_usage.h */
+      vx_token_use_touch(e->use, vx_token_use_now_ms());
     out->role = (vx_role)e->role;
     out->token_id = e->id;
     /* Same sizes, NUL-terminated (attach_auth): plain copies. */
@@ -438,20 +455,6 @@ json_t *vx_service_list_segments(vx_service *svc) {
 
 json_t *vx_service_list_environments(vx_service *svc) {
   return copy_locked(svc, svc->environments);
-}
-
-json_t *vx_service_list_tokens(vx_service *svc) {
-  pthread_mutex_lock(&svc->lock);
-  json_t *list = json_array();
-  size_t i;
-  json_t *t;
-  json_array_foreach(svc->tokens, i, t) {
-    json_t *c = json_deep_copy(t);
-    json_object_del(c, "hash");
-    json_array_append_new(list, c);
-  }
-  pthread_mutex_unlock(&svc->lock);
-  return list;
 }
 
 json_t *vx_service_audit(vx_service *svc, const char *flag, int64_t before_id,

@@ -114,7 +114,9 @@ int vx_service_list_flags_json(vx_service *svc, vx_archived_filter which,
 json_t *vx_service_get_flag(vx_service *svc, const char *key);
 json_t *vx_service_list_segments(vx_service *svc);
 json_t *vx_service_list_environments(vx_service *svc);
-json_t *vx_service_list_tokens(vx_service *svc); /* without hashes */
+/* Without hashes; "last_used" (ms or null) is the latest use recorded,
+ * also one not yet written to the store. */
+json_t *vx_service_list_tokens(vx_service *svc);
 /* The audit log, newest first; flag NULL for all. */
 json_t *vx_service_audit(vx_service *svc, const char *flag, int64_t before_id,
                          int limit);
@@ -165,8 +167,36 @@ int vx_service_create_token(vx_service *svc, const vx_principal *actor,
                             const char *name, vx_role role,
                             const char *environment, json_t **created,
                             vx_werr *err);
+/* Refused with 409 LAST_ADMIN for the last active admin token, whoever
+ * asks (the token itself too): the admin API would be lost for good. */
 int vx_service_revoke_token(vx_service *svc, const vx_principal *actor,
                             int64_t id, vx_werr *err);
+
+/* A new token secret ("vx_" + 64 hex digits from getrandom), malloc'ed
+ * (the caller scrubs and frees it), or NULL. */
+char *vx_service_new_secret(void);
+
+/* Inside an open store transaction at revision (the service's write path,
+ * and `vexild token create`, which works on the database directly): adds
+ * a token with the SHA-256 of secret, and its audit entry (token.create
+ * by actor). *doc: the token's document with "hash", never the secret (a
+ * new reference). 0 or the store's error. */
+struct vx_store;
+int vx_token_add(struct vx_store *st, uint64_t revision, const char *actor,
+                 const char *name, vx_role role, const char *environment,
+                 const char *secret, int64_t now_ms, json_t **doc);
+
+/* What the housekeeping thread does every second, with now_ms from a
+ * monotonic clock (tests call it with their own times): when another
+ * process committed to the database (PRAGMA data_version changed), it
+ * reloads the tokens and publishes them; when cfg->last_used_interval
+ * seconds passed since the last write, it writes the tokens' last use.
+ * Returns the VX_HOUSEKEEP_* bits of what it did. Takes the lock. */
+#define VX_HOUSEKEEP_RELOADED 1
+#define VX_HOUSEKEEP_FLUSHED 2
+int vx_service_housekeep(vx_service *svc, int64_t now_ms);
+/* The monotonic clock vx_service_housekeep's thread uses, in ms. */
+int64_t vx_service_monotonic_ms(void);
 
 /* Everything as one native document {"version": 1, "environments",
  * "segments", "flags"} (a new reference). */

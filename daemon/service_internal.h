@@ -15,6 +15,7 @@
 #include "service.h"
 #include "state.h"
 #include "store.h"
+#include "token_usage.h"
 
 #define VX_MAX_LISTENERS 8
 
@@ -35,6 +36,20 @@ struct vx_service {
     void *arg;
   } listeners[VX_MAX_LISTENERS];
   int n_listeners;
+  /* When each token was last used: cells the snapshots' auth entries
+   * point at (requests write them without the lock; service_tokens.c
+   * writes them to the store). */
+  vx_token_usage *usage;
+  /* Housekeeping (service_housekeep.c): the store's data_version when
+   * last looked at, when the usage was last written (monotonic ms), and
+   * the thread that does it every second. */
+  int64_t data_version;
+  int64_t usage_flushed_at;
+  pthread_t housekeeper;
+  bool housekeeping;
+  pthread_mutex_t hk_mu;
+  pthread_cond_t hk_cv; /* CLOCK_MONOTONIC */
+  bool hk_stop;
 };
 
 /* Fills err; returns rc (negative) for `return werr(...)`. */
@@ -92,8 +107,24 @@ int vx_service_store_flag_locked(vx_service *svc, uint64_t revision,
                                  const json_t *before, json_t *after,
                                  vx_werr *err);
 
-/* A new token secret ("vx_" + 64 hex digits from getrandom), malloc'ed. */
-char *vx_service_new_secret(void);
+/* ---- tokens (service_tokens.c) */
+
+/* Writes the last use of every token used since the last write, in one
+ * transaction (no revision, no audit entry). 0, or the store's error
+ * (logged; the times stay pending for the next try). */
+int vx_service_flush_usage_locked(vx_service *svc);
+/* Reads the tokens and the revision again from the store (another process
+ * added a token) and publishes a snapshot with them. */
+int vx_service_reload_tokens_locked(vx_service *svc);
+/* At start on a database with tokens: warns when VEXIL_ADMIN_TOKEN is set
+ * but is no active admin token of it (it is only read on an empty
+ * database), and when no admin token is active at all; both name the
+ * break-glass command. */
+void vx_service_check_admin_tokens_locked(vx_service *svc);
+
+/* Starts and stops the housekeeping thread (service_housekeep.c). */
+int vx_service_housekeeping_start(vx_service *svc);
+void vx_service_housekeeping_stop(vx_service *svc);
 
 /* Imports the demo flags into the default environment (cfg->demo on an
  * empty database). Takes the lock. */

@@ -1,6 +1,7 @@
-/* service_write.c - the write path for segments, environments and tokens:
+/* service_write.c - the write path for segments and environments:
  * validate, one transaction (rows + audit + revision), then update the
- * documents and publish the next snapshot. Flags are in service_flags.c. */
+ * documents and publish the next snapshot. Flags are in service_flags.c,
+ * tokens in service_tokens.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,6 @@
 #include "constraint.h"
 #include "log.h"
 #include "service_internal.h"
-#include "sha256.h"
 
 /* ------------------------------------------------- transaction helpers */
 
@@ -413,119 +413,6 @@ int vx_service_delete_environment(vx_service *svc, const vx_principal *actor,
         json_object_set(svc->st.envs, name, saved_env);
       }
       json_decref(saved_env);
-    }
-  }
-  pthread_mutex_unlock(&svc->lock);
-  return rc;
-}
-
-/* --------------------------------------------------------------- tokens */
-
-int vx_service_create_token(vx_service *svc, const vx_principal *actor,
-                            const char *name, vx_role role,
-                            const char *environment, json_t **created,
-                            vx_werr *err) {
-  *created = NULL;
-  if (name == NULL || *name == '\0' || strlen(name) > 100)
-    return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "name",
-                       "a token needs a name of 1..100 bytes");
-  if (role != VX_ROLE_ADMIN && role != VX_ROLE_CLIENT)
-    return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "role",
-                       "role must be admin or client");
-  pthread_mutex_lock(&svc->lock);
-  int rc = 0;
-  if (role == VX_ROLE_CLIENT &&
-      (environment == NULL || !vx_env_exists_locked(svc, environment))) {
-    rc = vx_werr_set(err, VX_EINVAL, 400, "UNKNOWN_ENVIRONMENT", "environment",
-                     "a client token needs an existing environment");
-  }
-  if (role == VX_ROLE_ADMIN)
-    environment = NULL;
-  char *secret = rc == 0 ? vx_service_new_secret() : NULL;
-  if (rc == 0 && secret == NULL)
-    rc = vx_werr_set(err, VX_EIO, 500, "INTERNAL", "",
-                     "no randomness for a secret");
-  uint64_t revision;
-  if (rc == 0 && (rc = vx_begin_locked(svc, &revision, err)) == 0) {
-    unsigned char digest[32];
-    char hex[65];
-    vx_sha256(secret, strlen(secret), digest);
-    vx_sha256_hex(digest, hex);
-    int64_t now = vx_service_now_ms(), id = 0, audit_id;
-    const char *role_name = role == VX_ROLE_ADMIN ? "admin" : "client";
-    int src = vx_store_add_token(svc->store, name, role_name, environment, hex,
-                                 now, &id);
-    json_t *doc =
-        json_pack("{s:I, s:s, s:s, s:s?, s:I, s:n}", "id", (json_int_t)id,
-                  "name", name, "role", role_name, "environment", environment,
-                  "created_at", (json_int_t)now, "revoked_at");
-    if (src == 0)
-      src = vx_store_add_audit(svc->store, revision, now, vx_actor_name(actor),
-                               "token.create", NULL, NULL, doc, &audit_id);
-    if (src != 0)
-      src = vx_werr_set(err, src, 500, "STORE_ERROR", "",
-                        "the database refused the write: %s", vx_strerror(src));
-    if (src == 0) {
-      json_t *stored = json_deep_copy(doc);
-      json_object_set_new(stored, "hash", json_string(hex));
-      json_array_append_new(svc->tokens, stored);
-    }
-    /* A token changes no flag: the next snapshot copies the tables. */
-    json_t *no_flags = json_array();
-    rc = vx_commit_and_publish_locked(svc, src, revision, no_flags, err);
-    json_decref(no_flags);
-    if (rc == 0) {
-      *created = doc;
-      json_object_set_new(doc, "secret", json_string(secret));
-    } else {
-      if (src == 0)
-        json_array_remove(svc->tokens, json_array_size(svc->tokens) - 1);
-      json_decref(doc);
-    }
-  }
-  free(secret);
-  pthread_mutex_unlock(&svc->lock);
-  return rc;
-}
-
-int vx_service_revoke_token(vx_service *svc, const vx_principal *actor,
-                            int64_t id, vx_werr *err) {
-  pthread_mutex_lock(&svc->lock);
-  json_t *token = NULL;
-  size_t i;
-  json_t *t;
-  json_array_foreach(svc->tokens, i, t) {
-    if (json_integer_value(json_object_get(t, "id")) == id)
-      token = t;
-  }
-  int rc = 0;
-  if (token == NULL) {
-    rc = vx_werr_set(err, VX_ENOENT, 404, "NOT_FOUND", "id",
-                     "there is no token %lld", (long long)id);
-  } else if (json_is_null(json_object_get(token, "revoked_at"))) {
-    uint64_t revision;
-    if ((rc = vx_begin_locked(svc, &revision, err)) == 0) {
-      int64_t now = vx_service_now_ms(), audit_id;
-      json_t *before = json_deep_copy(token);
-      json_object_del(before, "hash");
-      int src = vx_store_revoke_token(svc->store, id, now);
-      if (src == 0)
-        src =
-            vx_store_add_audit(svc->store, revision, now, vx_actor_name(actor),
-                               "token.revoke", NULL, before, NULL, &audit_id);
-      json_decref(before);
-      if (src != 0)
-        src =
-            vx_werr_set(err, src, 500, "STORE_ERROR", "",
-                        "the database refused the write: %s", vx_strerror(src));
-      if (src == 0)
-        json_object_set_new(token, "revoked_at", json_integer(now));
-      /* A token changes no flag: the next snapshot copies the tables. */
-      json_t *no_flags = json_array();
-      rc = vx_commit_and_publish_locked(svc, src, revision, no_flags, err);
-      json_decref(no_flags);
-      if (rc != 0 && src == 0)
-        json_object_set_new(token, "revoked_at", json_null());
     }
   }
   pthread_mutex_unlock(&svc->lock);

@@ -67,7 +67,8 @@ static bool cfg_equal(const vx_config *a, const vx_config *b) {
          a->open_evaluation == b->open_evaluation &&
          a->body_limit == b->body_limit && a->threads == b->threads &&
          a->max_streams == b->max_streams && a->access_log == b->access_log &&
-         a->log_level == b->log_level && a->demo == b->demo;
+         a->log_level == b->log_level && a->demo == b->demo &&
+         a->last_used_interval == b->last_used_interval;
 }
 
 /* ---- defaults */
@@ -87,6 +88,7 @@ static void test_defaults_are_the_documented_ones(void) {
   CU_ASSERT_FALSE(cfg.access_log);
   CU_ASSERT_EQUAL(cfg.log_level, VX_LOG_INFO);
   CU_ASSERT_FALSE(cfg.demo);
+  CU_ASSERT_EQUAL(cfg.last_used_interval, 60);
 }
 
 static void test_no_arguments_serve_on_the_embedded_default(void) {
@@ -115,7 +117,8 @@ static const char full_file[] = "# every setting\n"
                                 "max_streams = 0;\n"
                                 "access_log = true;\n"
                                 "log_level = \"debug\";\n"
-                                "demo = true;\n";
+                                "demo = true;\n"
+                                "last_used_interval = 5;\n";
 
 static void test_file_sets_every_setting(void) {
   vx_config cfg;
@@ -138,6 +141,7 @@ static void test_file_sets_every_setting(void) {
   CU_ASSERT_TRUE(cfg.access_log);
   CU_ASSERT_EQUAL(cfg.log_level, VX_LOG_DEBUG);
   CU_ASSERT_TRUE(cfg.demo);
+  CU_ASSERT_EQUAL(cfg.last_used_interval, 5);
 }
 
 static void test_file_accepts_ipv6_arrays_int64_and_limits(void) {
@@ -255,6 +259,10 @@ static void test_out_of_range_values_are_errors(void) {
                     "max_streams: must be an integer from 0 to 10000");
   expect_file_error("max_streams = 10001;\n", 1,
                     "max_streams: must be an integer from 0 to 10000");
+  expect_file_error("last_used_interval = 0;\n", 1,
+                    "last_used_interval: must be an integer from 1 to 3600");
+  expect_file_error("last_used_interval = 3601;\n", 1,
+                    "last_used_interval: must be an integer from 1 to 3600");
   expect_file_error("body_limit = -5;\n", 1,
                     "body_limit: must be a positive integer");
   expect_file_error("body_limit = 1073741825;\n", 1,
@@ -376,6 +384,7 @@ static void test_environment_sets_every_setting(void) {
                  "VEXIL_ACCESS_LOG=1",
                  "VEXIL_LOG_LEVEL=WARN",
                  "VEXIL_DEMO=TRUE",
+                 "VEXIL_LAST_USED_INTERVAL=3600",
                  "VEXIL_ADMIN_TOKEN=not-a-setting",
                  "VEXIL_UNKNOWN=ignored",
                  NULL};
@@ -398,6 +407,7 @@ static void test_environment_sets_every_setting(void) {
   CU_ASSERT_TRUE(cfg.access_log);
   CU_ASSERT_EQUAL(cfg.log_level, VX_LOG_WARN);
   CU_ASSERT_TRUE(cfg.demo);
+  CU_ASSERT_EQUAL(cfg.last_used_interval, 3600);
 
   char *empty_dirs[] = {"VEXIL_PLUGIN_DIRS=", NULL};
   CU_ASSERT_EQUAL(vx_config_load_env(&cfg, empty_dirs, err, sizeof err), 0);
@@ -536,6 +546,8 @@ static void test_every_setting_has_an_option(void) {
                   "6",
                   "--body-limit",
                   "7",
+                  "--last-used-interval",
+                  "1",
                   NULL};
   char *env[] = {"VEXIL_DEMO=true", NULL};
   vx_config cfg;
@@ -555,6 +567,7 @@ static void test_every_setting_has_an_option(void) {
   CU_ASSERT_EQUAL(cfg.threads, 5);
   CU_ASSERT_EQUAL(cfg.max_streams, 6);
   CU_ASSERT_EQUAL(cfg.body_limit, 7);
+  CU_ASSERT_EQUAL(cfg.last_used_interval, 1);
 
   char *argv2[] = {"vexild", "--database", "/x.db", "--data-dir", "/y", NULL};
   CU_ASSERT_EQUAL(vx_config_from_args(ARGC(argv2), argv2, NULL, &cfg, &action,
@@ -766,7 +779,8 @@ static void test_print_reads_back_the_same(void) {
                     "max_streams = 256;\n"
                     "access_log = false;\n"
                     "log_level = \"info\";\n"
-                    "demo = false;\n");
+                    "demo = false;\n"
+                    "last_used_interval = 60;\n");
   vx_config_defaults(&back);
   CU_ASSERT_EQUAL(vx_config_load_file(&back, write_conf(text), err, 512), 0);
   CU_ASSERT_TRUE(cfg_equal(&cfg, &back));
@@ -804,11 +818,12 @@ static void test_example_file_loads_and_documents_the_defaults(void) {
                                       "max_streams",
                                       "access_log",
                                       "log_level",
-                                      "demo"};
-  bool seen[12] = {false};
+                                      "demo",
+                                      "last_used_interval"};
+  bool seen[13] = {false};
   char line[1024];
   while (fgets(line, sizeof line, in) != NULL) {
-    for (int i = 0; i < 12; i++) {
+    for (int i = 0; i < 13; i++) {
       size_t n = strlen(names[i]);
       if (!seen[i] && strncmp(line, "# ", 2) == 0 &&
           strncmp(line + 2, names[i], n) == 0 &&
@@ -820,7 +835,7 @@ static void test_example_file_loads_and_documents_the_defaults(void) {
   }
   fclose(in);
   fclose(out);
-  for (int i = 0; i < 12; i++) {
+  for (int i = 0; i < 13; i++) {
     if (!seen[i])
       fprintf(stderr, "\n    not documented: %s\n", names[i]);
     CU_ASSERT_TRUE(seen[i]);
