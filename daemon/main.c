@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli_evaluate.h"
+#include "cli_token.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -36,7 +37,15 @@ static const char help[] =
     "      setting can also come from VEXIL_* environment variables and a\n"
     "      config file: command line > environment > file > default (see\n"
     "      examples/vexil.conf). On first start with an empty database an\n"
-    "      admin token is created (VEXIL_ADMIN_TOKEN, or printed once).\n"
+    "      admin token is created (VEXIL_ADMIN_TOKEN, or printed once);\n"
+    "      VEXIL_ADMIN_TOKEN is not read again once the database has one.\n"
+    "  vexild token create --admin --name NAME [--config FILE]\n"
+    "                      [--database PATH] [--data-dir DIR]\n"
+    "      Break-glass: add an admin token to the database on this host,\n"
+    "      also while vexild runs (it takes it in within a second). Prints\n"
+    "      the secret once; audited as \"break-glass (uid N on HOST)\".\n"
+    "  vexild token list [--config FILE] [--database PATH] [--data-dir DIR]\n"
+    "      List the tokens of the database (never a secret).\n"
     "  vexild evaluate --unleash-state FILE.json --flag KEY\n"
     "                  [--context JSON | --contexts FILE]\n"
     "                  [--plugin-dir DIR]... [--environment NAME]\n"
@@ -142,6 +151,8 @@ static int serve(const vx_config *cfg) {
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "evaluate") == 0)
     return vx_cli_evaluate(argc - 1, argv + 1, stdout, stderr);
+  if (argc >= 2 && strcmp(argv[1], "token") == 0)
+    return vx_cli_token(argc - 1, argv + 1, environ, stdout, stderr);
   vx_config cfg;
   vx_cli_action action;
   char err[1024];
