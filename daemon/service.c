@@ -88,8 +88,9 @@ static int attach_auth(vx_service *svc, vx_snapshot *snap) {
   return 0;
 }
 
-int vx_service_publish_locked(vx_service *svc, const json_t *keys, bool full,
-                              char *err, size_t errlen) {
+int vx_service_publish_locked(vx_service *svc, const json_t *keys,
+                              const json_t *envs, bool full, char *err,
+                              size_t errlen) {
   vx_snapshot *snap;
   /* Known changed keys: copy the tables, look only at those flags. */
   int rc =
@@ -104,9 +105,9 @@ int vx_service_publish_locked(vx_service *svc, const json_t *keys, bool full,
   }
   vx_engine_publish(svc->engine, snap);
   json_t *none = keys ? NULL : json_array();
+  vx_change change = {svc->st.revision, keys ? keys : none, envs};
   for (int i = 0; i < svc->n_listeners; i++)
-    svc->listeners[i].fn(svc->st.revision, keys ? keys : none,
-                         svc->listeners[i].arg);
+    svc->listeners[i].fn(&change, svc->listeners[i].arg);
   json_decref(none);
   return 0;
 }
@@ -271,7 +272,7 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
       rc = vx_service_seed_demo(svc, err, errlen);
   }
   if (rc == 0)
-    rc = vx_service_publish_locked(svc, NULL, true, err, errlen);
+    rc = vx_service_publish_locked(svc, NULL, NULL, true, err, errlen);
   if (rc == 0 && (rc = vx_service_housekeeping_start(svc)) != 0)
     snprintf(err, errlen, "cannot start the housekeeping thread");
   if (rc != 0) {
@@ -394,6 +395,15 @@ int vx_service_authenticate(vx_service *svc, const char *secret,
   }
   vx_engine_release(svc->engine);
   return rc;
+}
+
+bool vx_service_token_active(vx_service *svc, int64_t id) {
+  const vx_snapshot *s = vx_engine_acquire(svc->engine);
+  bool found = false;
+  for (size_t i = 0; s != NULL && i < s->n_auth && !found; i++)
+    found = s->auth[i].id == id;
+  vx_engine_release(svc->engine);
+  return found;
 }
 
 /* ---------------------------------------------------------------- reads */

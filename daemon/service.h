@@ -62,10 +62,23 @@ typedef struct vx_werr {
                       strategies[0].parameters.rollout" */
 } vx_werr;
 
-/* Listeners are told of each new revision with the changed flag keys (an
- * array, maybe empty for token or environment changes). Called on the
- * writer's thread after publish; must not call back into the service. */
-typedef void (*vx_change_fn)(uint64_t revision, const json_t *keys, void *arg);
+/* What a published revision changed, as listeners are told. */
+typedef struct vx_change {
+  uint64_t revision;
+  /* The changed flag keys: an array, maybe empty (a change of tokens or
+   * environments). */
+  const json_t *keys;
+  /* Environment name -> array of those keys whose evaluation there may
+   * have changed (an environment where none did is absent); NULL when
+   * that is not known: then every key may have changed everywhere. */
+  const json_t *envs;
+} vx_change;
+
+/* Listeners are told of each published snapshot. Called on the writer's
+ * thread after publish (also again with a revision already told, when
+ * tokens were reloaded: listeners re-check what depends on tokens); must
+ * not call back into the service. */
+typedef void (*vx_change_fn)(const vx_change *change, void *arg);
 
 typedef struct vx_service vx_service;
 
@@ -91,9 +104,12 @@ int vx_service_on_change(vx_service *svc, vx_change_fn fn, void *arg);
 void vx_service_off_change(vx_service *svc, vx_change_fn fn, void *arg);
 
 /* The principal for a token secret, read from the current snapshot (no
- * lock, no SQLite). VX_ENOENT for an unknown or revoked token. */
+ * lock, no SQLite). VX_ENOENT for an unknown or revoked token. Records
+ * the token's use (token_usage.h: no lock, no allocation). */
 int vx_service_authenticate(vx_service *svc, const char *secret,
                             vx_principal *out);
+/* Whether token id is in the current snapshot (not revoked). No lock. */
+bool vx_service_token_active(vx_service *svc, int64_t id);
 
 /* ---- reads for the admin API (take the write lock; not for the hot
  * path). Each returns a new reference, or NULL when absent. */

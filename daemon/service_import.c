@@ -112,12 +112,19 @@ static int apply(vx_service *svc, const vx_principal *actor, const char *action,
   }
   bool described = false; /* err already says what failed */
   json_t *keys = json_array();
+  /* Where flags changed; a change of segments may change any: NULL. */
+  json_t *envs = json_object_size(im->segments) == 0 ? json_object() : NULL;
   json_object_foreach(im->flags, k, v) {
     if (rc != 0)
       break;
     json_t *before = vx_service_flag_locked(svc, k);
     json_t *after = vx_flag_parse(v);
     json_array_append_new(keys, json_string(k));
+    if (envs != NULL && after != NULL &&
+        vx_change_note_flag(envs, before, after) != 0) {
+      json_decref(envs);
+      envs = NULL;
+    }
     rc = after == NULL ? VX_ENOMEM
                        : vx_service_store_flag_locked(
                              svc, revision, actor, action, before, after, err);
@@ -134,6 +141,7 @@ static int apply(vx_service *svc, const vx_principal *actor, const char *action,
   if (rc != 0) {
     vx_store_rollback(svc->store);
     json_decref(keys);
+    json_decref(envs);
     if (!described)
       vx_werr_set(err, rc, 500, "STORE_ERROR", "",
                   "the database refused the import: %s",
@@ -153,11 +161,12 @@ static int apply(vx_service *svc, const vx_principal *actor, const char *action,
     json_object_del(im->flags, k);
   }
   snprintf(why, sizeof why, "out of memory");
-  if (!kept ||
-      vx_service_publish_locked(svc, keys, json_object_size(im->segments) > 0,
-                                why, sizeof why) != 0)
+  if (!kept || vx_service_publish_locked(svc, keys, envs,
+                                         json_object_size(im->segments) > 0,
+                                         why, sizeof why) != 0)
     vx_log(VX_LOG_ERROR, "import committed but not published: %s", why);
   json_decref(keys);
+  json_decref(envs);
   malloc_trim(0); /* an import frees a lot: give it back to the system */
   if (summary != NULL)
     *summary =

@@ -87,9 +87,19 @@ int vx_service_keep_flag_locked(vx_service *svc, const json_t *flag);
  * keys (may be NULL). Only those flags are looked at (vx_snapshot_update)
  * unless full or keys is NULL: then every flag is (a full build that
  * still reuses unchanged ones), as after a change of segments that flags
- * outside keys may use. */
-int vx_service_publish_locked(vx_service *svc, const json_t *keys, bool full,
-                              char *err, size_t errlen);
+ * outside keys may use. envs: which keys changed where (vx_change.envs;
+ * NULL: everywhere), passed on to the listeners. */
+int vx_service_publish_locked(vx_service *svc, const json_t *keys,
+                              const json_t *envs, bool full, char *err,
+                              size_t errlen);
+
+/* Adds the flag's key to envs[E] (an object of arrays, created as needed)
+ * for every environment E where its evaluation may differ between the
+ * documents before (NULL: it did not exist) and after: its state there
+ * changed, or the whole flag did (created, archived, restored, its type).
+ * Returns 0 or VX_ENOMEM. */
+int vx_change_note_flag(json_t *envs, const json_t *before,
+                        const json_t *after);
 
 /* Validates doc against the current documents and returns the complete
  * new flag document (a new reference) in *out. strict: every changed

@@ -272,7 +272,7 @@ int vx_service_reload_tokens_locked(vx_service *svc) {
     svc->st.revision = revision;
   char why[512] = "";
   json_t *no_flags = json_array();
-  rc = vx_service_publish_locked(svc, no_flags, false, why, sizeof why);
+  rc = vx_service_publish_locked(svc, no_flags, NULL, false, why, sizeof why);
   json_decref(no_flags);
   if (rc != 0)
     vx_log(VX_LOG_ERROR, "reloaded tokens not published: %s", why);

@@ -44,7 +44,7 @@ int vx_commit_and_publish_locked(vx_service *svc, int rc, uint64_t revision,
     return rc;
   }
   svc->st.revision = revision;
-  if (vx_service_publish_locked(svc, keys, false, why, sizeof why) != 0)
+  if (vx_service_publish_locked(svc, keys, NULL, false, why, sizeof why) != 0)
     vx_log(VX_LOG_ERROR,
            "revision %llu is committed but could not be "
            "published: %s",
@@ -239,7 +239,8 @@ int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
       json_object_set(svc->segments, id, seg);
       json_object_set(svc->st.segments, id, seg);
       svc->st.revision = revision;
-      if (vx_service_publish_locked(svc, users, false, why, sizeof why) != 0)
+      if (vx_service_publish_locked(svc, users, NULL, false, why, sizeof why) !=
+          0)
         vx_log(VX_LOG_ERROR, "revision %llu committed but not published: %s",
                (unsigned long long)revision, why);
       if (saved != NULL)

@@ -26,11 +26,10 @@ static const vx_principal alice = {VX_ROLE_ADMIN, 1, "alice", ""};
 static int changes;
 static uint64_t last_revision;
 
-static void on_change(uint64_t revision, const json_t *keys, void *arg) {
-  (void)keys;
+static void on_change(const vx_change *c, void *arg) {
   (void)arg;
   changes++;
-  last_revision = revision;
+  last_revision = c->revision;
 }
 
 static int suite_init(void) {
