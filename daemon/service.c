@@ -476,3 +476,12 @@ json_t *vx_service_audit(vx_service *svc, const char *flag, int64_t before_id,
   pthread_mutex_unlock(&svc->lock);
   return out;
 }
+
+json_t *vx_service_audit_entry(vx_service *svc, int64_t id) {
+  pthread_mutex_lock(&svc->lock);
+  json_t *e = NULL;
+  if (vx_store_get_audit(svc->store, id, &e) != 0)
+    e = NULL;
+  pthread_mutex_unlock(&svc->lock);
+  return e;
+}

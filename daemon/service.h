@@ -136,6 +136,8 @@ json_t *vx_service_list_tokens(vx_service *svc);
 /* The audit log, newest first; flag NULL for all. */
 json_t *vx_service_audit(vx_service *svc, const char *flag, int64_t before_id,
                          int limit);
+/* One audit entry (a new reference), or NULL when there is none. */
+json_t *vx_service_audit_entry(vx_service *svc, int64_t id);
 
 /* ---- writes. Each returns 0 and fills *saved (a new reference, may be
  * NULL when not wanted), or a negative VX_E* with *err filled. */
