@@ -1,6 +1,7 @@
-/* test_secret_hash.c - SipHash-2-4 against the reference vectors, and the
- * per-thread SHA-256 cache of token secrets (daemon/secret_hash.c): right
- * digests whatever the order of secrets, and no secret kept in memory. */
+/* test_secret_hash.c - SipHash-2-4 against the reference vectors and
+ * SipHash-1-3 against Python's, and the per-thread SHA-256 cache of token
+ * secrets (daemon/secret_hash.c): right digests whatever the order of
+ * secrets, and no secret kept in memory. */
 #include <stdbool.h>
 #include <string.h>
 
@@ -20,10 +21,26 @@ static uint64_t reference(size_t len) {
   return vx_siphash24(key, msg, len);
 }
 
-static void test_siphash_matches_the_reference_vectors(void) {
+static void test_siphash24_matches_the_reference_vectors(void) {
   CU_ASSERT_EQUAL(reference(0), 0x726fdb47dd0e0e31ULL);
   CU_ASSERT_EQUAL(reference(1), 0x74f839c593dc67fdULL);
   CU_ASSERT_EQUAL(reference(15), 0xa129ca6149be45e5ULL);
+}
+
+/* SipHash-1-3 under the zero key is CPython 3.11's hash of bytes with
+ * PYTHONHASHSEED=0 (sys.hash_info.algorithm "siphash13"): the values are
+ * PYTHONHASHSEED=0 python3 -c 'print(hash(b"...") & (2**64 - 1))'. */
+static void test_siphash13_matches_python(void) {
+  static const unsigned char zero[16] = {0};
+  unsigned char msg[64], vx[67] = "vx_";
+  for (int i = 0; i < 64; i++)
+    msg[i] = (unsigned char)i;
+  memset(vx + 3, '0', 64);
+  CU_ASSERT_EQUAL(vx_siphash13(zero, "a", 1), 4644417185603328019ULL);
+  CU_ASSERT_EQUAL(vx_siphash13(zero, "abc", 3), 13851880170939887858ULL);
+  CU_ASSERT_EQUAL(vx_siphash13(zero, msg, 15), 17514137373579004394ULL);
+  CU_ASSERT_EQUAL(vx_siphash13(zero, msg, 64), 8493894268803903686ULL);
+  CU_ASSERT_EQUAL(vx_siphash13(zero, vx, 67), 9653853376016054359ULL);
 }
 
 static void check_digest(const char *secret) {
@@ -71,7 +88,8 @@ static void test_cache_keeps_no_plaintext_secret(void) {
 
 int main(void) {
   static const vx_test tests[] = {
-      VX_TEST(test_siphash_matches_the_reference_vectors),
+      VX_TEST(test_siphash24_matches_the_reference_vectors),
+      VX_TEST(test_siphash13_matches_python),
       VX_TEST(test_cached_digest_is_the_secrets_sha256_in_any_order),
       VX_TEST(test_cache_keeps_no_plaintext_secret),
       {NULL, NULL}};
