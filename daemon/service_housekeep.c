@@ -40,23 +40,12 @@ int vx_service_housekeep(vx_service *svc, int64_t now_ms) {
   return did;
 }
 
-static struct timespec deadline_in(long ms) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_sec += ms / 1000;
-  ts.tv_nsec += (ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000L;
-  }
-  return ts;
-}
-
 static void *housekeeper(void *arg) {
   vx_service *svc = arg;
   pthread_mutex_lock(&svc->hk_mu);
   while (!svc->hk_stop) {
-    struct timespec next = deadline_in(TICK_MS);
+    int64_t at = vx_service_monotonic_ms() + TICK_MS;
+    struct timespec next = {(time_t)(at / 1000), (long)(at % 1000) * 1000000L};
     while (!svc->hk_stop &&
            pthread_cond_timedwait(&svc->hk_cv, &svc->hk_mu, &next) != ETIMEDOUT)
       ;

@@ -12,6 +12,7 @@
 #include "eval.h"
 #include "log.h"
 #include "service.h"
+#include "service_config.h"
 #include "vx_test.h"
 
 static char dir[] = "/tmp/vexil-service-XXXXXX";
@@ -50,14 +51,7 @@ static void open_service(void) {
 static int suite_init(void) {
   if (mkdtemp(dir) == NULL)
     return -1;
-  vx_log_set_level(VX_LOG_ERROR);
-  vx_config_defaults(&cfg);
-  snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
-  snprintf(cfg.database, sizeof cfg.database, "%s/vexil.db", dir);
-  snprintf(cfg.plugin_dirs[0], sizeof cfg.plugin_dirs[0], "%s",
-           getenv("VX_PLUGIN_DIR"));
-  cfg.n_plugin_dirs = 1;
-  setenv("VEXIL_ADMIN_TOKEN", "secret-admin", 1);
+  vxt_service_config(&cfg, dir);
   return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "service.h"
+#include "service_config.h"
 #include "store.h"
 #include "vx_test.h"
 
@@ -35,14 +36,7 @@ static void on_change(const vx_change *c, void *arg) {
 static int suite_init(void) {
   if (mkdtemp(dir) == NULL)
     return -1;
-  vx_log_set_level(VX_LOG_ERROR);
-  vx_config_defaults(&cfg);
-  snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
-  snprintf(cfg.database, sizeof cfg.database, "%s/vexil.db", dir);
-  snprintf(cfg.plugin_dirs[0], sizeof cfg.plugin_dirs[0], "%s",
-           getenv("VX_PLUGIN_DIR"));
-  cfg.n_plugin_dirs = 1;
-  setenv("VEXIL_ADMIN_TOKEN", "secret-admin", 1);
+  vxt_service_config(&cfg, dir);
   char *secret = NULL, err[512];
   if (vx_service_open(&cfg, &svc, &secret, err, sizeof err) != 0) {
     fprintf(stderr, "open: %s\n", err);

@@ -260,6 +260,24 @@ static void evaluate_with(const vxh_daemon *d, const char *secret) {
   vxh_resp_free(&r);
 }
 
+/* Token id's last_used: in the database (stored) and as GET tokens shows
+ * it (listed); -1 for null. */
+static long long stored_last_used(const vxh_daemon *d, long long id) {
+  char sql[128];
+  snprintf(sql, sizeof sql, "SELECT last_used FROM tokens WHERE id = %lld", id);
+  return raw_int(d, sql);
+}
+
+static long long listed_last_used(const vxh_daemon *d, long long id) {
+  json_t *list = vxh_admin(d, "GET", "/api/v1/admin/tokens", NULL, 200);
+  json_t *t = json_array_get(json_object_get(list, "tokens"), (size_t)id - 1);
+  CU_ASSERT_EQUAL(json_integer_value(json_object_get(t, "id")), id);
+  json_t *used = json_object_get(t, "last_used");
+  long long v = json_is_integer(used) ? json_integer_value(used) : -1;
+  json_decref(list);
+  return v;
+}
+
 /* With the default interval (60 s), a use is not in the database right
  * after the request: nothing is written on the request path. */
 static void test_last_use_is_not_written_by_the_request(void) {
@@ -268,22 +286,14 @@ static void test_last_use_is_not_written_by_the_request(void) {
   long long id;
   char *secret = client_token(&d, &id);
   evaluate_with(&d, secret);
-  char sql[128];
-  snprintf(sql, sizeof sql, "SELECT last_used FROM tokens WHERE id = %lld", id);
   sleep_ms(1500); /* more than a housekeeping tick */
-  CU_ASSERT_EQUAL(raw_int(&d, sql), -1);
+  CU_ASSERT_EQUAL(stored_last_used(&d, id), -1);
   /* ... but the API shows it at once. */
-  json_t *list = vxh_admin(&d, "GET", "/api/v1/admin/tokens", NULL, 200);
-  json_t *t = json_array_get(json_object_get(list, "tokens"), (size_t)id - 1);
-  CU_ASSERT_TRUE(json_is_integer(json_object_get(t, "last_used")));
-  json_decref(list);
+  CU_ASSERT_TRUE(listed_last_used(&d, id) > 0);
   vxh_kill(&d); /* no clean stop: nothing written */
-  CU_ASSERT_EQUAL(raw_int(&d, sql), -1);
+  CU_ASSERT_EQUAL(stored_last_used(&d, id), -1);
   CU_ASSERT_EQUAL_FATAL(vxh_restart(&d, NULL), 0);
-  list = vxh_admin(&d, "GET", "/api/v1/admin/tokens", NULL, 200);
-  t = json_array_get(json_object_get(list, "tokens"), (size_t)id - 1);
-  CU_ASSERT_TRUE(json_is_null(json_object_get(t, "last_used")));
-  json_decref(list);
+  CU_ASSERT_EQUAL(listed_last_used(&d, id), -1);
   free(secret);
   CU_ASSERT_EQUAL(vxh_stop(&d, false), 0);
 }
@@ -297,18 +307,13 @@ static void test_last_use_is_written_once_per_interval(void) {
   long long id;
   char *secret = client_token(&d, &id);
   evaluate_with(&d, secret);
-  char sql[128];
-  snprintf(sql, sizeof sql, "SELECT last_used FROM tokens WHERE id = %lld", id);
   long long stored = -1;
   for (int i = 0; i < 100 && stored < 0; i++, sleep_ms(50))
-    stored = raw_int(&d, sql);
+    stored = stored_last_used(&d, id);
   CU_ASSERT_TRUE(stored > 0);
   vxh_kill(&d);
   CU_ASSERT_EQUAL_FATAL(vxh_restart(&d, args), 0);
-  json_t *list = vxh_admin(&d, "GET", "/api/v1/admin/tokens", NULL, 200);
-  json_t *t = json_array_get(json_object_get(list, "tokens"), (size_t)id - 1);
-  CU_ASSERT_EQUAL(json_integer_value(json_object_get(t, "last_used")), stored);
-  json_decref(list);
+  CU_ASSERT_EQUAL(listed_last_used(&d, id), stored);
   free(secret);
   CU_ASSERT_EQUAL(vxh_stop(&d, false), 0);
 }
