@@ -42,7 +42,7 @@ static int split_args(int argc, char **argv, args *a, char **rest, int *nrest,
                       FILE *errs) {
   *nrest = 0;
   rest[(*nrest)++] = "vexild token";
-  a->command = argc >= 2 ? argv[1] : NULL;
+  a->command = argc >= 2 && argv[1][0] != '-' ? argv[1] : NULL;
   for (int i = a->command != NULL ? 2 : 1; i < argc; i++) {
     if (strcmp(argv[i], "--admin") == 0) {
       a->admin = true;

@@ -204,6 +204,11 @@ static void test_token_command_refuses_what_it_cannot_do(void) {
   const char *unknown[] = {"delete", NULL};
   CU_ASSERT_EQUAL(
       run_token_command(&d, unknown, out, sizeof out, errs, sizeof errs), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(errs, "unknown command: delete"));
+  const char *help[] = {"--help", NULL};
+  CU_ASSERT_EQUAL(
+      run_token_command(&d, help, out, sizeof out, errs, sizeof errs), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(out, "vexild token create --admin --name"));
   /* It never creates a database. */
   const char *elsewhere[] = {"create", "--admin",    "--name",
                              "x",      "--database", "/nonexistent/vexil.db",
