@@ -72,6 +72,8 @@ static const key keys[] = {
     {"store_probe_interval_ms", "VEXIL_STORE_PROBE_INTERVAL_MS",
      "store-probe-interval-ms", K_INT, F(store_probe_interval_ms), 100,
      3600000},
+    {"last_used_interval", "VEXIL_LAST_USED_INTERVAL", "last-used-interval",
+     K_INT, F(last_used_interval), 1, 3600},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -91,6 +93,7 @@ void vx_config_defaults(vx_config *cfg) {
   cfg->max_context_properties = VX_CONTEXT_MAX_PROPS_DEFAULT;
   cfg->max_context_value_bytes = VX_CONTEXT_MAX_VALUE_DEFAULT;
   cfg->store_probe_interval_ms = 5000;
+  cfg->last_used_interval = 60;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)

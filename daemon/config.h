@@ -23,6 +23,7 @@
  *                                  VEXIL_MAX_CONTEXT_VALUE_BYTES       4096
  *   store probe (ms)     store_probe_interval_ms
  *                        VEXIL_STORE_PROBE_INTERVAL_MS               5000
+ *   last use written     last_used_interval    VEXIL_LAST_USED_INTERVAL  60 (s)
  */
 #ifndef VX_CONFIG_H
 #define VX_CONFIG_H
@@ -59,6 +60,7 @@ typedef struct vx_config {
   /* How often a store that stopped taking writes is probed, and an
    * unpublished revision retried (service_health.c). */
   int store_probe_interval_ms;
+  int last_used_interval; /* s between writes of tokens' last use, 1..3600 */
 } vx_config;
 
 /* What the command line asks for. */
@@ -88,7 +90,7 @@ int vx_config_load_env(vx_config *cfg, char *const *envp, char *err,
  *   --default-environment NAME, --open-evaluation, --access-log,
  *   --log-level LEVEL, --demo, --max-json-depth N,
  *   --max-context-properties N, --max-context-value-bytes N,
- *   --store-probe-interval-ms MS,
+ *   --store-probe-interval-ms MS, --last-used-interval S,
  *   --check-config, --version, --help.
  * Fills cfg (database resolved against data_dir) and *action. Returns 0,
  * or VX_EINVAL with a message in err. argv[0] is the program name. */

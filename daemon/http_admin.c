@@ -131,6 +131,21 @@ bool vx_admin_parse_int(const char *s, int64_t min, int64_t *out) {
   return true;
 }
 
+int vx_admin_path_id(vx_req *req, const char *seg, const char *what,
+                     int64_t *out) {
+  if (vx_admin_parse_int(seg, 1, out))
+    return 1;
+  size_t n = strlen(seg);
+  if (n > 0 && strspn(seg, "0123456789") == n && strspn(seg, "0") < n)
+    vx_admin_error(req, 400, "VALIDATION_FAILED", "id",
+                   "%s id %.40s%s is out of range (ids go up to %lld)", what,
+                   seg, n > 40 ? "..." : "", (long long)INT64_MAX);
+  else
+    vx_admin_error(req, 404, "NOT_FOUND", "id", "there is no %s %.200s", what,
+                   seg);
+  return 0;
+}
+
 int vx_admin_base_revision(vx_req *req, const json_t *body, int64_t *out) {
   *out = -1;
   const char *h = vx_req_header(req, "If-Match");
@@ -309,21 +324,11 @@ static void h_flag_audit(vx_req *req, char *const *arg) {
   audit_page(req, arg[0]);
 }
 
-/* The audit entry id (a new reference), or NULL. */
-static json_t *audit_entry(vx_req *req, int64_t id) {
-  json_t *list = vx_service_audit(req->svc, NULL, id + 1, 1);
-  json_t *e = json_array_get(list, 0);
-  if (e != NULL && json_integer_value(json_object_get(e, "id")) == id)
-    json_incref(e);
-  else
-    e = NULL;
-  json_decref(list);
-  return e;
-}
-
 static void h_audit_entry(vx_req *req, char *const *arg) {
   int64_t id;
-  json_t *e = vx_admin_parse_int(arg[0], 1, &id) ? audit_entry(req, id) : NULL;
+  if (!vx_admin_path_id(req, arg[0], "audit entry", &id))
+    return;
+  json_t *e = vx_service_audit_entry(req->svc, id);
   if (e == NULL)
     vx_admin_error(req, 404, "NOT_FOUND", "id", "there is no audit entry %s",
                    arg[0]);
@@ -333,11 +338,8 @@ static void h_audit_entry(vx_req *req, char *const *arg) {
 
 static void h_revert(vx_req *req, char *const *arg) {
   int64_t id;
-  if (!vx_admin_parse_int(arg[0], 1, &id)) {
-    vx_admin_error(req, 404, "NOT_FOUND", "id", "there is no audit entry %s",
-                   arg[0]);
+  if (!vx_admin_path_id(req, arg[0], "audit entry", &id))
     return;
-  }
   json_t *body = vx_req_json(req, true);
   if (body == NULL)
     return;

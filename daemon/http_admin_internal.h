@@ -30,6 +30,13 @@ int vx_admin_base_revision(vx_req *req, const json_t *body, int64_t *out);
 /* Parses a decimal integer >= min (no sign, no spaces). */
 bool vx_admin_parse_int(const char *s, int64_t min, int64_t *out);
 
+/* The id in a path segment (audit/{id}, tokens/{id}): 1 with *out, or 0
+ * after sending 404 NOT_FOUND ("there is no WHAT SEG") for a segment that
+ * is not a positive integer, or 400 VALIDATION_FAILED (field "id") for a
+ * number beyond any id (over 2^63 - 1). */
+int vx_admin_path_id(vx_req *req, const char *seg, const char *what,
+                     int64_t *out);
+
 /* Requires body to be a JSON object whose fields are all in allowed
  * (NULL-terminated; "revision" is always allowed). Returns 1, or 0 after
  * sending 400 INVALID_TYPE (not an object) or VALIDATION_FAILED naming

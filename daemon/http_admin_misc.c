@@ -194,6 +194,24 @@ void vx_admin_segment(vx_req *req, char *const *arg) {
 
 /* --------------------------------------------------------------- tokens */
 
+/* Sends the created token, the only answer with a secret, and scrubs the
+ * copies this process made of it (the document's string and the text),
+ * so that no secret lingers in freed memory after the request. */
+static void send_secret(vx_req *req, json_t *created, const char *headers) {
+  char text[2048];
+  size_t n = json_dumpb(created, text, sizeof text, JSON_COMPACT);
+  if (n == 0 || n > sizeof text)
+    vx_send_error(req, 500, "INTERNAL", "cannot write the token");
+  else
+    vx_send_raw(req, 201, "application/json", text, n, headers);
+  explicit_bzero(text, sizeof text);
+  /* jansson's own heap copy of the string: writable, freed just below. */
+  char *secret = (char *)json_string_value(json_object_get(created, "secret"));
+  if (secret != NULL)
+    explicit_bzero(secret, strlen(secret));
+  json_decref(created);
+}
+
 void vx_admin_tokens(vx_req *req, char *const *arg) {
   (void)arg;
   if (is_get(req)) {
@@ -235,7 +253,7 @@ void vx_admin_tokens(vx_req *req, char *const *arg) {
                  "Location: " VX_ADMIN_PREFIX "tokens/%" JSON_INTEGER_FORMAT
                  "\r\n",
                  json_integer_value(json_object_get(created, "id")));
-        vx_send_json(req, 201, created, headers);
+        send_secret(req, created, headers);
       } else {
         vx_send_werr(req, &err);
       }
@@ -247,10 +265,9 @@ void vx_admin_tokens(vx_req *req, char *const *arg) {
 void vx_admin_token(vx_req *req, char *const *arg) {
   int64_t id;
   vx_werr err = {0};
-  if (!vx_admin_parse_int(arg[0], 1, &id)) {
-    send_field_error(req, 404, "NOT_FOUND", "id",
-                     "a token is named by its id (a positive integer)");
-  } else if (vx_service_revoke_token(req->svc, &req->who, id, &err) != 0) {
+  if (!vx_admin_path_id(req, arg[0], "token", &id))
+    return;
+  if (vx_service_revoke_token(req->svc, &req->who, id, &err) != 0) {
     vx_send_werr(req, &err);
   } else {
     json_t *list = vx_service_list_tokens(req->svc);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli_evaluate.h"
+#include "cli_token.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -33,17 +34,25 @@ static const char help[] =
     "[--demo]\n"
     "         [--max-json-depth N] [--max-context-properties N]\n"
     "         [--max-context-value-bytes N] [--store-probe-interval-ms MS]\n"
-    "         [--check-config]\n"
+    "         [--last-used-interval SECONDS] [--check-config]\n"
     "      Serve flags over HTTP (OFREP, the native and admin APIs). Every\n"
     "      setting can also come from VEXIL_* environment variables and a\n"
     "      config file: command line > environment > file > default (see\n"
     "      examples/vexil.conf). On first start with an empty database an\n"
-    "      admin token is created (VEXIL_ADMIN_TOKEN, or printed once).\n"
+    "      admin token is created (VEXIL_ADMIN_TOKEN, or printed once);\n"
+    "      VEXIL_ADMIN_TOKEN is not read again once the database has one.\n"
     "      --max-json-depth (16..128, default 64) bounds the nesting of\n"
     "      any JSON read; --max-context-properties (default 256) the\n"
     "      properties of one evaluation context, and\n"
     "      --max-context-value-bytes (default 4096) each of its values.\n"
     "      Over a limit, requests are answered with 400.\n"
+    "  vexild token create --admin --name NAME [--config FILE]\n"
+    "                      [--database PATH] [--data-dir DIR]\n"
+    "      Break-glass: add an admin token to the database on this host,\n"
+    "      also while vexild runs (it takes it in within a second). Prints\n"
+    "      the secret once; audited as \"break-glass (uid N on HOST)\".\n"
+    "  vexild token list [--config FILE] [--database PATH] [--data-dir DIR]\n"
+    "      List the tokens of the database (never a secret).\n"
     "  vexild evaluate --unleash-state FILE.json --flag KEY\n"
     "                  [--context JSON | --contexts FILE]\n"
     "                  [--plugin-dir DIR]... [--environment NAME]\n"
@@ -94,6 +103,8 @@ static int serve(const vx_config *cfg) {
   if (vx_http_start(svc, &http, err, sizeof err) != 0) {
     vx_log(VX_LOG_ERROR, "cannot listen on %s: %s", cfg->listen, err);
     vx_service_close(svc);
+    if (secret != NULL)
+      explicit_bzero(secret, strlen(secret));
     free(secret);
     return 1;
   }
@@ -106,6 +117,7 @@ static int serve(const vx_config *cfg) {
          vx_http_port(http));
   if (secret != NULL) {
     printf("admin token (shown once, keep it): %s\n", secret);
+    explicit_bzero(secret, strlen(secret));
     free(secret);
   }
   fflush(stdout);
@@ -146,6 +158,8 @@ static int serve(const vx_config *cfg) {
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "evaluate") == 0)
     return vx_cli_evaluate(argc - 1, argv + 1, stdout, stderr);
+  if (argc >= 2 && strcmp(argv[1], "token") == 0)
+    return vx_cli_token(argc - 1, argv + 1, environ, stdout, stderr);
   vx_config cfg;
   vx_cli_action action;
   char err[1024];

@@ -13,6 +13,7 @@
 
 #include "json_limit.h"
 #include "log.h"
+#include "secret_hash.h"
 #include "service_internal.h"
 #include "service_reload.h"
 #include "sha256.h"
@@ -75,6 +76,8 @@ static int attach_auth(vx_service *svc, vx_snapshot *snap) {
     e->role =
         role && strcmp(role, "admin") == 0 ? VX_ROLE_ADMIN : VX_ROLE_CLIENT;
     e->id = json_integer_value(json_object_get(t, "id"));
+    e->use = vx_token_usage_cell(
+        svc->usage, e->id, json_integer_value(json_object_get(t, "last_used")));
     snprintf(e->name, sizeof e->name, "%s",
              json_string_value(json_object_get(t, "name")) ?: "");
     const char *env = json_string_value(json_object_get(t, "environment"));
@@ -85,8 +88,9 @@ static int attach_auth(vx_service *svc, vx_snapshot *snap) {
   return 0;
 }
 
-int vx_service_publish_locked(vx_service *svc, const json_t *keys, bool full,
-                              char *err, size_t errlen) {
+int vx_service_publish_locked(vx_service *svc, const json_t *keys,
+                              const json_t *envs, bool full, char *err,
+                              size_t errlen) {
   vx_snapshot *snap;
   /* Known changed keys: copy the tables, look only at those flags. */
   int rc =
@@ -101,9 +105,9 @@ int vx_service_publish_locked(vx_service *svc, const json_t *keys, bool full,
   }
   vx_engine_publish(svc->engine, snap);
   json_t *none = keys ? NULL : json_array();
+  vx_change change = {svc->st.revision, keys ? keys : none, envs};
   for (int i = 0; i < svc->n_listeners; i++)
-    svc->listeners[i].fn(svc->st.revision, keys ? keys : none,
-                         svc->listeners[i].arg);
+    svc->listeners[i].fn(&change, svc->listeners[i].arg);
   json_decref(none);
   return 0;
 }
@@ -166,6 +170,7 @@ static int bootstrap(vx_service *svc, char **new_secret, char *err,
     if (err[0] == '\0')
       snprintf(err, errlen, "cannot initialise the database: %s",
                vx_strerror(rc));
+    explicit_bzero(secret, strlen(secret));
     free(secret);
     return rc;
   }
@@ -174,10 +179,12 @@ static int bootstrap(vx_service *svc, char **new_secret, char *err,
          "admin token %s",
          svc->cfg.default_environment,
          given && *given ? "from VEXIL_ADMIN_TOKEN" : "generated");
-  if (given && *given)
+  if (given && *given) {
+    explicit_bzero(secret, strlen(secret));
     free(secret);
-  else
+  } else {
     *new_secret = secret;
+  }
   return 0;
 }
 
@@ -200,8 +207,9 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
   svc->flags = json_object();
   svc->plugins = vx_plugin_host_new();
   svc->engine = vx_engine_new();
+  svc->usage = vx_token_usage_new();
   if (rc != 0 || svc->flags == NULL || svc->plugins == NULL ||
-      svc->engine == NULL) {
+      svc->engine == NULL || svc->usage == NULL) {
     vx_service_close(svc);
     return VX_ENOMEM;
   }
@@ -221,7 +229,10 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
     size_t used = strlen(err);
     snprintf(err + used, errlen - used, " (and %s)", check);
   }
-  if (rc == 0 && json_array_size(svc->environments) == 0) {
+  bool empty = rc == 0 && json_array_size(svc->environments) == 0;
+  if (rc == 0 && !empty)
+    vx_service_check_admin_tokens_locked(svc);
+  if (empty) {
     rc = bootstrap(svc, new_admin_secret, err, errlen);
     if (rc == 0)
       rc = vx_service_load(svc, err, errlen);
@@ -229,14 +240,18 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
       rc = vx_service_seed_demo(svc, err, errlen);
   }
   if (rc == 0)
-    rc = vx_service_publish_locked(svc, NULL, true, err, errlen);
+    rc = vx_service_publish_locked(svc, NULL, NULL, true, err, errlen);
   if (rc == 0 && vx_service_health_start(svc) != 0) {
     snprintf(err, errlen, "cannot start the store's probe thread");
     rc = VX_ENOMEM;
   }
+  if (rc == 0 && (rc = vx_service_housekeeping_start(svc)) != 0)
+    snprintf(err, errlen, "cannot start the housekeeping thread");
   if (rc != 0) {
     if (err[0] == '\0')
       snprintf(err, errlen, "%s", vx_strerror(rc));
+    if (*new_admin_secret != NULL)
+      explicit_bzero(*new_admin_secret, strlen(*new_admin_secret));
     free(*new_admin_secret);
     *new_admin_secret = NULL;
     vx_service_close(svc);
@@ -258,10 +273,12 @@ void vx_service_close(vx_service *svc) {
     return;
   atomic_store(&svc->ready, false);
   vx_service_health_stop(svc);
+  vx_service_housekeeping_stop(svc); /* writes the tokens' last use */
   vx_engine_free(svc->engine);
   vx_store_close(svc->store);
   vx_service_dispose_docs(svc);
   vx_plugin_host_free(svc->plugins);
+  vx_token_usage_free(svc->usage); /* after the snapshots that point in */
   pthread_mutex_destroy(&svc->lock);
   pthread_mutex_destroy(&svc->health_lock);
   pthread_mutex_destroy(&svc->probe_lock);
@@ -319,52 +336,27 @@ void vx_service_off_change(vx_service *svc, vx_change_fn fn, void *arg) {
   pthread_mutex_unlock(&svc->lock);
 }
 
-/* The last secret this thread hashed, and its hash: a service sends the
- * same token on every request, and SHA-256 would be a good part of a
- * single evaluation's time. Only the hash is reused; the token is still
- * looked up in the current snapshot, so a revocation takes effect at
- * once. The comparison takes the same time whatever the bytes. */
-#define VX_AUTH_CACHE_MAX 256
-
-static _Thread_local struct {
-  size_t len; /* 0: empty */
-  char secret[VX_AUTH_CACHE_MAX];
-  unsigned char hash[32];
-} tl_auth;
-
-static bool same_secret(const char *a, const char *b, size_t len) {
-  unsigned char diff = 0;
-  for (size_t i = 0; i < len; i++)
-    diff |= (unsigned char)(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-static void secret_hash(const char *secret, unsigned char out[32]) {
-  size_t len = strlen(secret);
-  if (len == tl_auth.len && same_secret(secret, tl_auth.secret, len)) {
-    memcpy(out, tl_auth.hash, 32);
-    return;
-  }
-  vx_sha256(secret, len, out);
-  if (len < VX_AUTH_CACHE_MAX) {
-    memcpy(tl_auth.secret, secret, len);
-    memcpy(tl_auth.hash, out, 32);
-    tl_auth.len = len;
-  }
-}
-
 int vx_service_authenticate(vx_service *svc, const char *secret,
                             vx_principal *out) {
   memset(out, 0, sizeof *out);
   if (secret == NULL || *secret == '\0')
     return VX_ENOENT;
   vx_auth_entry key;
-  secret_hash(secret, key.hash);
+  vx_secret_sha256(secret, strlen(secret), key.hash);
   const vx_snapshot *s = vx_engine_acquire(svc->engine);
+  /* A lookup by hash (memcmp in a binary search) is no timing leak of a
+   * secret: how far the comparisons get tells how many leading bytes of
+   * the presented secret's SHA-256 match stored ones, and an attacker
+   * controls that hash only through a secret of their own choosing.
+   * Learning bytes of a stored SHA-256 brings no one closer to a secret
+   * that has it (preimage resistance; the secrets are 256 random bits),
+   * and a match needs all 32 bytes equal, as memcmp checks. */
   const vx_auth_entry *e =
       s ? bsearch(&key, s->auth, s->n_auth, sizeof key, cmp_auth) : NULL;
   int rc = VX_ENOENT;
   if (e != NULL) {
+    if (e->use != NULL) /* no lock, no allocation: token_usage.h */
+      vx_token_use_touch(e->use, vx_token_use_now_ms());
     out->role = (vx_role)e->role;
     out->token_id = e->id;
     /* Same sizes, NUL-terminated (attach_auth): plain copies. */
@@ -377,6 +369,15 @@ int vx_service_authenticate(vx_service *svc, const char *secret,
   }
   vx_engine_release(svc->engine);
   return rc;
+}
+
+bool vx_service_token_active(vx_service *svc, int64_t id) {
+  const vx_snapshot *s = vx_engine_acquire(svc->engine);
+  bool found = false;
+  for (size_t i = 0; s != NULL && i < s->n_auth && !found; i++)
+    found = s->auth[i].id == id;
+  vx_engine_release(svc->engine);
+  return found;
 }
 
 /* ---------------------------------------------------------------- reads */
@@ -440,20 +441,6 @@ json_t *vx_service_list_environments(vx_service *svc) {
   return copy_locked(svc, svc->environments);
 }
 
-json_t *vx_service_list_tokens(vx_service *svc) {
-  pthread_mutex_lock(&svc->lock);
-  json_t *list = json_array();
-  size_t i;
-  json_t *t;
-  json_array_foreach(svc->tokens, i, t) {
-    json_t *c = json_deep_copy(t);
-    json_object_del(c, "hash");
-    json_array_append_new(list, c);
-  }
-  pthread_mutex_unlock(&svc->lock);
-  return list;
-}
-
 json_t *vx_service_audit(vx_service *svc, const char *flag, int64_t before_id,
                          int limit) {
   pthread_mutex_lock(&svc->lock);
@@ -462,4 +449,13 @@ json_t *vx_service_audit(vx_service *svc, const char *flag, int64_t before_id,
     out = NULL;
   pthread_mutex_unlock(&svc->lock);
   return out;
+}
+
+json_t *vx_service_audit_entry(vx_service *svc, int64_t id) {
+  pthread_mutex_lock(&svc->lock);
+  json_t *e = NULL;
+  if (vx_store_get_audit(svc->store, id, &e) != 0)
+    e = NULL;
+  pthread_mutex_unlock(&svc->lock);
+  return e;
 }

@@ -68,10 +68,23 @@ typedef struct vx_werr {
                       strategies[0].parameters.rollout" */
 } vx_werr;
 
-/* Listeners are told of each new revision with the changed flag keys (an
- * array, maybe empty for token or environment changes). Called on the
- * writer's thread after publish; must not call back into the service. */
-typedef void (*vx_change_fn)(uint64_t revision, const json_t *keys, void *arg);
+/* What a published revision changed, as listeners are told. */
+typedef struct vx_change {
+  uint64_t revision;
+  /* The changed flag keys: an array, maybe empty (a change of tokens or
+   * environments). */
+  const json_t *keys;
+  /* Environment name -> array of those keys whose evaluation there may
+   * have changed (an environment where none did is absent); NULL when
+   * that is not known: then every key may have changed everywhere. */
+  const json_t *envs;
+} vx_change;
+
+/* Listeners are told of each published snapshot. Called on the writer's
+ * thread after publish (also again with a revision already told, when
+ * tokens were reloaded: listeners re-check what depends on tokens); must
+ * not call back into the service. */
+typedef void (*vx_change_fn)(const vx_change *change, void *arg);
 
 typedef struct vx_service vx_service;
 
@@ -128,9 +141,12 @@ int vx_service_on_change(vx_service *svc, vx_change_fn fn, void *arg);
 void vx_service_off_change(vx_service *svc, vx_change_fn fn, void *arg);
 
 /* The principal for a token secret, read from the current snapshot (no
- * lock, no SQLite). VX_ENOENT for an unknown or revoked token. */
+ * lock, no SQLite). VX_ENOENT for an unknown or revoked token. Records
+ * the token's use (token_usage.h: no lock, no allocation). */
 int vx_service_authenticate(vx_service *svc, const char *secret,
                             vx_principal *out);
+/* Whether token id is in the current snapshot (not revoked). No lock. */
+bool vx_service_token_active(vx_service *svc, int64_t id);
 
 /* ---- reads for the admin API (take the write lock; not for the hot
  * path). Each returns a new reference, or NULL when absent. */
@@ -151,10 +167,14 @@ int vx_service_list_flags_json(vx_service *svc, vx_archived_filter which,
 json_t *vx_service_get_flag(vx_service *svc, const char *key);
 json_t *vx_service_list_segments(vx_service *svc);
 json_t *vx_service_list_environments(vx_service *svc);
-json_t *vx_service_list_tokens(vx_service *svc); /* without hashes */
+/* Without hashes; "last_used" (ms or null) is the latest use recorded,
+ * also one not yet written to the store. */
+json_t *vx_service_list_tokens(vx_service *svc);
 /* The audit log, newest first; flag NULL for all. */
 json_t *vx_service_audit(vx_service *svc, const char *flag, int64_t before_id,
                          int limit);
+/* One audit entry (a new reference), or NULL when there is none. */
+json_t *vx_service_audit_entry(vx_service *svc, int64_t id);
 
 /* ---- writes. Each returns 0 and fills *saved (a new reference, may be
  * NULL when not wanted), or a negative VX_E* with *err filled. */
@@ -202,8 +222,36 @@ int vx_service_create_token(vx_service *svc, const vx_principal *actor,
                             const char *name, vx_role role,
                             const char *environment, json_t **created,
                             vx_werr *err);
+/* Refused with 409 LAST_ADMIN for the last active admin token, whoever
+ * asks (the token itself too): the admin API would be lost for good. */
 int vx_service_revoke_token(vx_service *svc, const vx_principal *actor,
                             int64_t id, vx_werr *err);
+
+/* A new token secret ("vx_" + 64 hex digits from getrandom), malloc'ed
+ * (the caller scrubs and frees it), or NULL. */
+char *vx_service_new_secret(void);
+
+/* Inside an open store transaction at revision (the service's write path,
+ * and `vexild token create`, which works on the database directly): adds
+ * a token with the SHA-256 of secret, and its audit entry (token.create
+ * by actor). *doc: the token's document with "hash", never the secret (a
+ * new reference). 0 or the store's error. */
+struct vx_store;
+int vx_token_add(struct vx_store *st, uint64_t revision, const char *actor,
+                 const char *name, vx_role role, const char *environment,
+                 const char *secret, int64_t now_ms, json_t **doc);
+
+/* What the housekeeping thread does every second, with now_ms from a
+ * monotonic clock (tests call it with their own times): when another
+ * process committed to the database (PRAGMA data_version changed), it
+ * reloads the tokens and publishes them; when cfg->last_used_interval
+ * seconds passed since the last write, it writes the tokens' last use.
+ * Returns the VX_HOUSEKEEP_* bits of what it did. Takes the lock. */
+#define VX_HOUSEKEEP_RELOADED 1
+#define VX_HOUSEKEEP_FLUSHED 2
+int vx_service_housekeep(vx_service *svc, int64_t now_ms);
+/* The monotonic clock vx_service_housekeep's thread uses, in ms. */
+int64_t vx_service_monotonic_ms(void);
 
 /* Everything as one native document {"version": 1, "environments",
  * "segments", "flags"} (a new reference). */

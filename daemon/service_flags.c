@@ -377,6 +377,12 @@ static int put_flag_locked(vx_service *svc, const vx_principal *actor,
   if (rc == 0)
     rc = vx_service_store_flag_locked(
         svc, revision, actor, current ? action : "create", current, flag, err);
+  /* Where it changed, for the event streams of one environment. */
+  json_t *envs = json_object();
+  if (envs == NULL || vx_change_note_flag(envs, current, flag) != 0) {
+    json_decref(envs);
+    envs = NULL; /* then every environment is told */
+  }
   json_decref(current);
   /* Memory follows only a committed write: staged after COMMIT. */
   rc = vx_commit_locked(svc, rc, err);
@@ -384,9 +390,10 @@ static int put_flag_locked(vx_service *svc, const vx_principal *actor,
     json_t *keys = json_pack("[s]", key);
     rc = vx_service_published_locked(svc, revision,
                                      vx_service_keep_flag_locked(svc, flag),
-                                     keys, false, err);
+                                     keys, envs, false, err);
     json_decref(keys);
   }
+  json_decref(envs);
   if (saved != NULL && rc == 0)
     *saved = flag;
   else
@@ -446,5 +453,53 @@ int vx_service_revert(vx_service *svc, const vx_principal *actor, int64_t id,
   }
   json_decref(entry);
   pthread_mutex_unlock(&svc->lock);
+  return rc;
+}
+
+/* The fields that change a flag's evaluation in every environment. */
+static bool whole_flag_changed(const json_t *before, const json_t *after) {
+  static const char *const fields[] = {"archived", "type"};
+  if (before == NULL || after == NULL)
+    return true;
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+    const json_t *a = json_object_get(before, fields[i]);
+    const json_t *b = json_object_get(after, fields[i]);
+    if (!(a == NULL ? b == NULL : b != NULL && json_equal(a, b)))
+      return true;
+  }
+  return false;
+}
+
+static int note(json_t *envs, const char *env, const char *key) {
+  json_t *list = json_object_get(envs, env);
+  if (list == NULL) {
+    list = json_array();
+    if (list == NULL || json_object_set_new(envs, env, list) != 0)
+      return VX_ENOMEM;
+  }
+  return json_array_append_new(list, json_string(key)) == 0 ? 0 : VX_ENOMEM;
+}
+
+int vx_change_note_flag(json_t *envs, const json_t *before,
+                        const json_t *after) {
+  const json_t *doc = after != NULL ? after : before;
+  const char *key = json_string_value(json_object_get(doc, "key"));
+  if (key == NULL)
+    return VX_EINVAL;
+  bool all = whole_flag_changed(before, after);
+  const json_t *was = json_object_get(before, "environments");
+  const json_t *now = json_object_get(after, "environments");
+  const char *env;
+  json_t *state;
+  int rc = 0;
+  json_object_foreach((json_t *)now, env, state) {
+    const json_t *old = json_object_get(was, env);
+    if (rc == 0 && (all || old == NULL || !json_equal(old, state)))
+      rc = note(envs, env, key);
+  }
+  json_object_foreach((json_t *)was, env, state) {
+    if (rc == 0 && json_object_get(now, env) == NULL)
+      rc = note(envs, env, key);
+  }
   return rc;
 }

@@ -201,11 +201,13 @@ static void remember_keys(vx_service *svc, const json_t *keys) {
 
 /* Publishes what is committed, with the unpublished flags; 0 or the
  * error, why filled. */
-static int publish_all(vx_service *svc, const json_t *keys, bool full,
-                       char *why, size_t len) {
+static int publish_all(vx_service *svc, const json_t *keys, const json_t *envs,
+                       bool full, char *why, size_t len) {
   bool was = pending(svc);
+  /* Catching up: where the earlier revisions changed is not kept, so
+   * listeners hear of every environment (envs NULL). */
   int rc = vx_service_publish_locked(svc, was ? svc->pending_keys : keys,
-                                     full || was, why, len);
+                                     was ? NULL : envs, full || was, why, len);
   if (rc == 0 && clear_pending(svc)) {
     vx_log(VX_LOG_INFO,
            "revision %llu is published: every committed "
@@ -218,7 +220,8 @@ static int publish_all(vx_service *svc, const json_t *keys, bool full,
 }
 
 int vx_service_published_locked(vx_service *svc, uint64_t revision, int staged,
-                                const json_t *keys, bool full, vx_werr *err) {
+                                const json_t *keys, const json_t *envs,
+                                bool full, vx_werr *err) {
   char why[512] = "";
   svc->st.revision = revision;
   if (staged != 0) {
@@ -229,7 +232,7 @@ int vx_service_published_locked(vx_service *svc, uint64_t revision, int staged,
   bool remembered = staged != 0 || pending(svc);
   if (remembered)
     remember_keys(svc, keys); /* publish_all publishes them all */
-  if (staged == 0 && publish_all(svc, keys, full, why, sizeof why) == 0)
+  if (staged == 0 && publish_all(svc, keys, envs, full, why, sizeof why) == 0)
     return 0;
   if (!remembered)
     remember_keys(svc, keys);
@@ -247,7 +250,7 @@ int vx_service_pending_locked(vx_service *svc, vx_werr *err) {
   char why[512] = "";
   if (svc->resync)
     return not_published(svc, err, "the documents are being reloaded");
-  if (publish_all(svc, NULL, true, why, sizeof why) == 0)
+  if (publish_all(svc, NULL, NULL, true, why, sizeof why) == 0)
     return 0;
   set_pending(svc, svc->st.revision, why);
   return not_published(svc, err, why);
@@ -265,7 +268,7 @@ static void converge_locked(vx_service *svc) {
     }
     svc->resync = false;
   }
-  if (pending(svc) && publish_all(svc, NULL, true, why, sizeof why) != 0)
+  if (pending(svc) && publish_all(svc, NULL, NULL, true, why, sizeof why) != 0)
     set_pending(svc, svc->st.revision, why);
   pthread_mutex_lock(&svc->health_lock);
   bool probe = !svc->health.writable &&

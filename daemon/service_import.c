@@ -113,12 +113,19 @@ static int apply(vx_service *svc, const vx_principal *actor, const char *action,
     }
   }
   json_t *keys = json_array();
+  /* Where flags changed; a change of segments may change any: NULL. */
+  json_t *envs = json_object_size(im->segments) == 0 ? json_object() : NULL;
   json_object_foreach(im->flags, k, v) {
     if (rc != 0)
       break;
     json_t *before = vx_service_flag_locked(svc, k);
     json_t *after = vx_flag_parse(v);
     json_array_append_new(keys, json_string(k));
+    if (envs != NULL && after != NULL &&
+        vx_change_note_flag(envs, before, after) != 0) {
+      json_decref(envs);
+      envs = NULL;
+    }
     rc = after == NULL ? VX_ENOMEM
                        : vx_service_store_flag_locked(
                              svc, revision, actor, action, before, after, err);
@@ -133,6 +140,7 @@ static int apply(vx_service *svc, const vx_principal *actor, const char *action,
   rc = vx_commit_locked(svc, rc, err);
   if (rc != 0) {
     json_decref(keys);
+    json_decref(envs);
     return rc;
   }
   int staged = 0;
@@ -149,9 +157,10 @@ static int apply(vx_service *svc, const vx_principal *actor, const char *action,
     json_decref(flag);
     json_object_del(im->flags, k);
   }
-  rc = vx_service_published_locked(svc, revision, staged, keys,
+  rc = vx_service_published_locked(svc, revision, staged, keys, envs,
                                    json_object_size(im->segments) > 0, err);
   json_decref(keys);
+  json_decref(envs);
   malloc_trim(0); /* an import frees a lot: give it back to the system */
   if (rc == 0 && summary != NULL)
     *summary =

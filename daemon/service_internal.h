@@ -15,6 +15,7 @@
 #include "service.h"
 #include "state.h"
 #include "store.h"
+#include "token_usage.h"
 
 #define VX_MAX_LISTENERS 8
 
@@ -47,6 +48,20 @@ struct vx_service {
   bool probe_stop; /* under probe_lock */
   pthread_mutex_t probe_lock;
   pthread_cond_t probe_wake;
+  /* When each token was last used: cells the snapshots' auth entries
+   * point at (requests write them without the lock; service_tokens.c
+   * writes them to the store). */
+  vx_token_usage *usage;
+  /* Housekeeping (service_housekeep.c): the store's data_version when
+   * last looked at, when the usage was last written (monotonic ms), and
+   * the thread that does it every second. */
+  int64_t data_version;
+  int64_t usage_flushed_at;
+  pthread_t housekeeper;
+  bool housekeeping;
+  pthread_mutex_t hk_mu;
+  pthread_cond_t hk_cv; /* CLOCK_MONOTONIC */
+  bool hk_stop;
 };
 
 /* Fills err; returns rc (negative) for `return werr(...)`. */
@@ -84,9 +99,19 @@ int vx_service_keep_flag_locked(vx_service *svc, const json_t *flag);
  * keys (may be NULL). Only those flags are looked at (vx_snapshot_update)
  * unless full or keys is NULL: then every flag is (a full build that
  * still reuses unchanged ones), as after a change of segments that flags
- * outside keys may use. */
-int vx_service_publish_locked(vx_service *svc, const json_t *keys, bool full,
-                              char *err, size_t errlen);
+ * outside keys may use. envs: which keys changed where (vx_change.envs;
+ * NULL: everywhere), passed on to the listeners. */
+int vx_service_publish_locked(vx_service *svc, const json_t *keys,
+                              const json_t *envs, bool full, char *err,
+                              size_t errlen);
+
+/* Adds the flag's key to envs[E] (an object of arrays, created as needed)
+ * for every environment E where its evaluation may differ between the
+ * documents before (NULL: it did not exist) and after: its state there
+ * changed, or the whole flag did (created, archived, restored, its type).
+ * Returns 0 or VX_ENOMEM. */
+int vx_change_note_flag(json_t *envs, const json_t *before,
+                        const json_t *after);
 
 /* Validates doc against the current documents and returns the complete
  * new flag document (a new reference) in *out. strict: every changed
@@ -106,8 +131,24 @@ int vx_service_store_flag_locked(vx_service *svc, uint64_t revision,
                                  const json_t *before, json_t *after,
                                  vx_werr *err);
 
-/* A new token secret ("vx_" + 64 hex digits from getrandom), malloc'ed. */
-char *vx_service_new_secret(void);
+/* ---- tokens (service_tokens.c) */
+
+/* Writes the last use of every token used since the last write, in one
+ * transaction (no revision, no audit entry). 0, or the store's error
+ * (logged; the times stay pending for the next try). */
+int vx_service_flush_usage_locked(vx_service *svc);
+/* Reads the tokens and the revision again from the store (another process
+ * added a token) and publishes a snapshot with them. */
+int vx_service_reload_tokens_locked(vx_service *svc);
+/* At start on a database with tokens: warns when VEXIL_ADMIN_TOKEN is set
+ * but is no active admin token of it (it is only read on an empty
+ * database), and when no admin token is active at all; both name the
+ * break-glass command. */
+void vx_service_check_admin_tokens_locked(vx_service *svc);
+
+/* Starts and stops the housekeeping thread (service_housekeep.c). */
+int vx_service_housekeeping_start(vx_service *svc);
+void vx_service_housekeeping_stop(vx_service *svc);
 
 /* Imports the demo flags into the default environment (cfg->demo on an
  * empty database). Takes the lock. */
@@ -170,12 +211,14 @@ int vx_service_audit_commit_locked(vx_service *svc, int rc, uint64_t revision,
 /* After COMMIT of revision: staged is 0 when memory was updated, or the
  * error that left it incomplete (then the documents are reloaded from
  * the store before anything is published). Publishes revision, with
- * keys (the changed flags, may be NULL; full as for
- * vx_service_publish_locked) and whatever earlier revision is not served
- * yet. 0, or 503 STORED_NOT_PUBLISHED: the write is durable, the daemon
- * keeps trying (vx_service_converge) and reports it (log, health). */
+ * keys (the changed flags, may be NULL), envs (where they changed, may
+ * be NULL) and full as for vx_service_publish_locked, and whatever earlier
+ * revision is not served yet. 0, or 503 STORED_NOT_PUBLISHED: the write is
+ * durable, the daemon keeps trying (vx_service_converge) and reports it (log,
+ * health). */
 int vx_service_published_locked(vx_service *svc, uint64_t revision, int staged,
-                                const json_t *keys, bool full, vx_werr *err);
+                                const json_t *keys, const json_t *envs,
+                                bool full, vx_werr *err);
 
 /* For a write that changes nothing: 0 when everything committed is
  * served (publishing what is pending first), else 503

@@ -303,7 +303,8 @@ int vx_service_reload_plugins(vx_service *svc, const vx_principal *actor,
     /* Committed, the new versions stay even when the publish fails (503
      * STORED_NOT_PUBLISHED: it is retried with them). */
     if (committed)
-      rc = vx_service_published_locked(svc, revision, 0, keys, false, err);
+      rc =
+          vx_service_published_locked(svc, revision, 0, keys, NULL, false, err);
     else /* not committed: put the previous versions back */
       for (size_t k = 0; k < n_old; k++) {
         vx_plugin *next = vx_plugin_host_replace(svc->plugins, olds[k]);

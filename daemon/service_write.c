@@ -1,8 +1,8 @@
-/* service_write.c - the write path for segments, environments and tokens:
+/* service_write.c - the write path for segments and environments:
  * validate, one transaction (rows + audit + revision), then update the
  * documents and publish the next snapshot (the steps are in
  * service_health.c). Memory is changed only after COMMIT succeeded.
- * Flags are in service_flags.c. */
+ * Flags are in service_flags.c, tokens in service_tokens.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +10,6 @@
 #include "constraint.h"
 #include "log.h"
 #include "service_internal.h"
-#include "sha256.h"
 
 /* ------------------------------------------------- transaction helpers */
 
@@ -208,7 +207,8 @@ int vx_service_put_segment(vx_service *svc, const vx_principal *actor,
                          json_object_set(svc->st.segments, id, seg) != 0
                      ? VX_ENOMEM
                      : 0;
-    rc = vx_service_published_locked(svc, revision, staged, users, false, err);
+    rc = vx_service_published_locked(svc, revision, staged, users, NULL, false,
+                                     err);
     json_decref(users);
     if (rc == 0 && saved != NULL)
       *saved = json_deep_copy(seg);
@@ -245,7 +245,7 @@ int vx_service_delete_segment(vx_service *svc, const vx_principal *actor,
     if (rc == 0) {
       json_object_del(svc->segments, id);
       json_object_del(svc->st.segments, id);
-      rc = vx_service_published_locked(svc, revision, 0, NULL, true, err);
+      rc = vx_service_published_locked(svc, revision, 0, NULL, NULL, true, err);
     }
   }
   json_decref(users);
@@ -294,8 +294,9 @@ int vx_service_put_environment(vx_service *svc, const vx_principal *actor,
                                         after, err);
     json_decref(after);
     if (rc == 0)
-      rc = vx_service_published_locked(
-          svc, revision, stage_new_environment(svc, name), NULL, true, err);
+      rc = vx_service_published_locked(svc, revision,
+                                       stage_new_environment(svc, name), NULL,
+                                       NULL, true, err);
   }
   pthread_mutex_unlock(&svc->lock);
   return rc;
@@ -357,116 +358,7 @@ int vx_service_delete_environment(vx_service *svc, const vx_principal *actor,
     if (rc == 0)
       rc = vx_service_published_locked(
           svc, revision, stage_deleted_environment(svc, name, index), NULL,
-          true, err);
-  }
-  pthread_mutex_unlock(&svc->lock);
-  return rc;
-}
-
-/* --------------------------------------------------------------- tokens */
-
-int vx_service_create_token(vx_service *svc, const vx_principal *actor,
-                            const char *name, vx_role role,
-                            const char *environment, json_t **created,
-                            vx_werr *err) {
-  *created = NULL;
-  if (name == NULL || *name == '\0' || strlen(name) > 100)
-    return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "name",
-                       "a token needs a name of 1..100 bytes");
-  if (role != VX_ROLE_ADMIN && role != VX_ROLE_CLIENT)
-    return vx_werr_set(err, VX_EINVAL, 400, "VALIDATION_FAILED", "role",
-                       "role must be admin or client");
-  pthread_mutex_lock(&svc->lock);
-  int rc = 0;
-  if (role == VX_ROLE_CLIENT &&
-      (environment == NULL || !vx_env_exists_locked(svc, environment))) {
-    rc = vx_werr_set(err, VX_EINVAL, 400, "UNKNOWN_ENVIRONMENT", "environment",
-                     "a client token needs an existing environment");
-  }
-  if (role == VX_ROLE_ADMIN)
-    environment = NULL;
-  char *secret = rc == 0 ? vx_service_new_secret() : NULL;
-  if (rc == 0 && secret == NULL)
-    rc = vx_werr_set(err, VX_EIO, 500, "INTERNAL", "",
-                     "no randomness for a secret");
-  uint64_t revision;
-  if (rc == 0 && (rc = vx_begin_locked(svc, &revision, err)) == 0) {
-    unsigned char digest[32];
-    char hex[65];
-    vx_sha256(secret, strlen(secret), digest);
-    vx_sha256_hex(digest, hex);
-    int64_t now = vx_service_now_ms(), id = 0;
-    const char *role_name = role == VX_ROLE_ADMIN ? "admin" : "client";
-    rc = vx_store_add_token(svc->store, name, role_name, environment, hex, now,
-                            &id);
-    json_t *doc =
-        json_pack("{s:I, s:s, s:s, s:s?, s:I, s:n}", "id", (json_int_t)id,
-                  "name", name, "role", role_name, "environment", environment,
-                  "created_at", (json_int_t)now, "revoked_at");
-    rc = vx_service_audit_commit_locked(svc, rc, revision, now, actor,
-                                        "token.create", NULL, doc, err);
-    if (rc == 0) {
-      json_t *stored = json_deep_copy(doc);
-      int staged =
-          stored == NULL ||
-                  json_object_set_new(stored, "hash", json_string(hex)) != 0 ||
-                  json_array_append_new(svc->tokens, stored) != 0
-              ? VX_ENOMEM
-              : 0;
-      /* A token changes no flag: the next snapshot copies the tables. */
-      json_t *no_flags = json_array();
-      rc = vx_service_published_locked(svc, revision, staged, no_flags, false,
-                                       err);
-      json_decref(no_flags);
-    }
-    if (rc == 0) {
-      *created = doc;
-      json_object_set_new(doc, "secret", json_string(secret));
-    } else {
-      json_decref(doc);
-    }
-  }
-  free(secret);
-  pthread_mutex_unlock(&svc->lock);
-  return rc;
-}
-
-int vx_service_revoke_token(vx_service *svc, const vx_principal *actor,
-                            int64_t id, vx_werr *err) {
-  pthread_mutex_lock(&svc->lock);
-  json_t *token = NULL;
-  size_t i;
-  json_t *t;
-  json_array_foreach(svc->tokens, i, t) {
-    if (json_integer_value(json_object_get(t, "id")) == id)
-      token = t;
-  }
-  int rc = 0;
-  uint64_t revision;
-  if (token == NULL) {
-    rc = vx_werr_set(err, VX_ENOENT, 404, "NOT_FOUND", "id",
-                     "there is no token %lld", (long long)id);
-  } else if (!json_is_null(json_object_get(token, "revoked_at"))) {
-    rc = vx_service_pending_locked(svc, err); /* already revoked */
-  } else if ((rc = vx_begin_locked(svc, &revision, err)) == 0) {
-    int64_t now = vx_service_now_ms();
-    json_t *before = json_deep_copy(token);
-    json_object_del(before, "hash");
-    rc = vx_store_revoke_token(svc->store, id, now);
-    rc = vx_service_audit_commit_locked(svc, rc, revision, now, actor,
-                                        "token.revoke", before, NULL, err);
-    json_decref(before);
-    if (rc == 0) {
-      int staged =
-          json_object_set_new(token, "revoked_at", json_integer(now)) != 0
-              ? VX_ENOMEM
-              : 0;
-      /* A token changes no flag: the next snapshot copies the tables. */
-      json_t *no_flags = json_array();
-      rc = vx_service_published_locked(svc, revision, staged, no_flags, false,
-                                       err);
-      json_decref(no_flags);
-    }
+          NULL, true, err);
   }
   pthread_mutex_unlock(&svc->lock);
   return rc;

@@ -69,6 +69,7 @@ static void compress(uint32_t h[8], const unsigned char block[64]) {
   h[5] += f;
   h[6] += g;
   h[7] += hh;
+  explicit_bzero(w, 16 * sizeof w[0]); /* the words of the message */
 }
 
 void vx_sha256(const void *data, size_t len, unsigned char out[32]) {
@@ -95,6 +96,7 @@ void vx_sha256(const void *data, size_t len, unsigned char out[32]) {
 
   for (int i = 0; i < 8; i++)
     store_be32(out + 4 * i, h[i]);
+  explicit_bzero(tail, sizeof tail); /* it held the secret's last bytes */
 }
 
 void vx_sha256_hex(const unsigned char digest[32], char hex[65]) {

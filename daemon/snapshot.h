@@ -25,6 +25,9 @@ typedef struct vx_auth_entry {
   unsigned char hash[32]; /* SHA-256 of the secret */
   int role;               /* vx_role (service.h) */
   int64_t id;
+  /* Where a request records the token's use (token_usage.h): owned by
+   * the service, outlives every snapshot; NULL when not recorded. */
+  struct vx_token_use *use;
   char name[128];
   char environment[64]; /* a client token's environment, else "" */
 } vx_auth_entry;

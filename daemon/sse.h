@@ -8,6 +8,18 @@
  * and the changed keys for other clients:
  *   id: N
  *   data: {"type": "refetchEvaluation", "revision": N, "flags": [...]}
+ *
+ * Which changes a stream carries: a client token's stream, only those of
+ * its environment (asking for another with ?environment= is 403); an
+ * admin token's (or, with open evaluation, a token-less one), those of
+ * every environment, or of the one ?environment= names (404
+ * ENVIRONMENT_NOT_FOUND for an unknown one). A stream of one environment
+ * gets an event only when a flag changed there, listing only those keys;
+ * a stream of every environment gets every revision, token and
+ * environment changes (no keys) included. Resets go to every stream.
+ * A stream ends as soon as its token is revoked (also when the revocation
+ * comes from the database: tokens taken in by the housekeeping), after a
+ * comment ": token revoked"; reconnecting then gets 401.
  * A stream opened with Last-Event-ID: M replays the events after M when
  * the ring still has all of them, else it first sends
  *   data: {"type": "refetchEvaluation", "revision": CURRENT, "reset": true}
@@ -20,10 +32,12 @@
  * cfg->max_streams gets 503 TOO_MANY_STREAMS, so that streams can never
  * take the workers that evaluations need.
  *
- * Threads: the change listener runs on the writer's thread and only
- * appends to the ring under the hub's mutex; streams wait on a condition
- * variable (with the keep-alive timeout), copy what is new, and write it
- * without holding the mutex.
+ * Threads: the change listener runs on the writer's thread, makes the
+ * event's frames, and only appends to the ring under the hub's mutex;
+ * streams wait on a condition variable (with the keep-alive timeout),
+ * check their token in the current snapshot (no lock), copy what is new,
+ * and write it without holding the mutex. The hub and its ring are in
+ * sse_hub.c, the route in sse.c.
  */
 #ifndef VX_SSE_H
 #define VX_SSE_H

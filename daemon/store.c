@@ -69,6 +69,9 @@ static const char *const sql_text[Q_COUNT] = {
                     "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     [Q_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = "
                        "coalesce(revoked_at, ?2) WHERE id = ?1",
+    /* Only ever forward: a late flush never moves the time back. */
+    [Q_TOKEN_USED] = "UPDATE tokens SET last_used = ?2 WHERE id = ?1 AND "
+                     "(last_used IS NULL OR last_used < ?2)",
     [Q_AUDIT_ADD] = "INSERT INTO audit (revision, time, actor, action, flag, "
                     "before_doc, after_doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
                     "?7)",
@@ -85,10 +88,11 @@ static const char *const sql_text[Q_COUNT] = {
                         "FROM segments ORDER BY id",
     [Q_LOAD_ENVS] = "SELECT name FROM environments ORDER BY position",
     [Q_LOAD_TOKENS] = "SELECT id, name, role, environment, hash, created_at, "
-                      "revoked_at FROM tokens ORDER BY id",
+                      "revoked_at, last_used FROM tokens ORDER BY id",
     [Q_INTEGRITY] = "PRAGMA integrity_check",
     [Q_QUICK_CHECK] = "PRAGMA quick_check(20)",
     [Q_FOREIGN_KEYS] = "PRAGMA foreign_key_check",
+    [Q_DATA_VERSION] = "PRAGMA data_version",
 };
 
 /* ---- errors ------------------------------------------------------------ */

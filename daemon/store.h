@@ -18,7 +18,8 @@
  *   state     {"enabled", "strategies", "variants", "dependencies"}
  *   segment   {"id", "name", "description", "constraints", "revision"}
  *   token     {"id", "name", "role": "admin"|"client", "environment"|null,
- *              "created_at", "revoked_at"|null, "hash" (hex SHA-256)}
+ *              "created_at", "revoked_at"|null, "last_used"|null,
+ *              "hash" (hex SHA-256)}
  *   audit     {"id", "revision", "time", "actor", "action", "flag"|null,
  *              "before"|null, "after"|null}
  * Times are milliseconds since the epoch. Functions return 0 or a
@@ -128,6 +129,10 @@ int vx_store_add_token(vx_store *st, const char *name, const char *role,
                        const char *environment, const char *hash_hex,
                        int64_t now_ms, int64_t *id);
 int vx_store_revoke_token(vx_store *st, int64_t id, int64_t now_ms);
+/* Records that token id was last used at last_used_ms, unless the stored
+ * time is later already (times only move forward). An unknown id changes
+ * nothing and is no error. Not an audited change: no revision. */
+int vx_store_token_used(vx_store *st, int64_t id, int64_t last_used_ms);
 /* Appends an audit entry (before/after may be NULL); *id its id. */
 int vx_store_add_audit(vx_store *st, uint64_t revision, int64_t time_ms,
                        const char *actor, const char *action, const char *flag,
@@ -140,6 +145,15 @@ int vx_store_list_audit(vx_store *st, const char *flag, int64_t before_id,
                         int limit, json_t **out);
 /* One entry, or VX_ENOENT. */
 int vx_store_get_audit(vx_store *st, int64_t id, json_t **out);
+
+/* Every token, as in vx_store_load (with hashes); *out a new array. */
+int vx_store_list_tokens(vx_store *st, json_t **out);
+/* The current revision. */
+int vx_store_revision(vx_store *st, uint64_t *out);
+/* PRAGMA data_version: it changes when another connection (another
+ * process: `vexild token create`) commits to the database, not on this
+ * connection's own commits. Cheap (no disk read): poll it. */
+int vx_store_data_version(vx_store *st, int64_t *out);
 
 /* PRAGMA integrity_check, then PRAGMA foreign_key_check: 0 when both
  * find nothing wrong, else VX_EIO and the report in err. */

@@ -163,19 +163,48 @@ static int load_tokens(vx_store *st, json_t *tokens) {
   if (rc != 0)
     return rc;
   while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-    json_t *revoked = nullable_int(s, 6);
-    json_t *t =
-        json_pack("{s:I, s:s, s:s, s:s?, s:I, s:O, s:s}", "id",
-                  (json_int_t)sqlite3_column_int64(s, 0), "name", col_str(s, 1),
-                  "role", col_str(s, 2), "environment", col_str(s, 3),
-                  "created_at", (json_int_t)sqlite3_column_int64(s, 5),
-                  "revoked_at", revoked, "hash", col_str(s, 4));
+    json_t *revoked = nullable_int(s, 6), *used = nullable_int(s, 7);
+    json_t *t = json_pack("{s:I, s:s, s:s, s:s?, s:I, s:O, s:O, s:s}", "id",
+                          (json_int_t)sqlite3_column_int64(s, 0), "name",
+                          col_str(s, 1), "role", col_str(s, 2), "environment",
+                          col_str(s, 3), "created_at",
+                          (json_int_t)sqlite3_column_int64(s, 5), "revoked_at",
+                          revoked, "last_used", used, "hash", col_str(s, 4));
     json_decref(revoked);
+    json_decref(used);
     if (json_array_append_new(tokens, t) != 0)
       rc = bad_row(st, "token", col_str(s, 1));
   }
   if (rc == 0 && step != SQLITE_DONE)
     rc = vx_store_fail(st, "load tokens");
+  vx_store_done(s);
+  return rc;
+}
+
+int vx_store_list_tokens(vx_store *st, json_t **out) {
+  *out = json_array();
+  int rc = *out != NULL ? load_tokens(st, *out)
+                        : vx_store_refuse(st, VX_ENOMEM, "out of memory");
+  if (rc != 0) {
+    json_decref(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+int vx_store_revision(vx_store *st, uint64_t *out) {
+  return load_revision(st, out);
+}
+
+int vx_store_data_version(vx_store *st, int64_t *out) {
+  sqlite3_stmt *s;
+  int rc = vx_store_prep(st, Q_DATA_VERSION, &s);
+  if (rc != 0)
+    return rc;
+  if (sqlite3_step(s) == SQLITE_ROW)
+    *out = sqlite3_column_int64(s, 0);
+  else
+    rc = vx_store_fail(st, "PRAGMA data_version");
   vx_store_done(s);
   return rc;
 }

@@ -90,6 +90,11 @@ static const char *const migrations[] = {
     /* 2: segments carry the revision of their last change, so that a
      * write can say which one it was based on (409 when stale). */
     "ALTER TABLE segments ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;",
+
+    /* 3: when each token was last used (ms since the epoch; NULL: never
+     * since this column exists). Written at most once a minute per token,
+     * by the daemon's housekeeping, never on a request. */
+    "ALTER TABLE tokens ADD COLUMN last_used INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

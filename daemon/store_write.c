@@ -291,6 +291,21 @@ int vx_store_revoke_token(vx_store *st, int64_t id, int64_t now_ms) {
   return rc;
 }
 
+int vx_store_token_used(vx_store *st, int64_t id, int64_t last_used_ms) {
+  sqlite3_stmt *s;
+  int rc = vx_store_need_tx(st);
+  if (rc == 0)
+    rc = vx_store_prep(st, Q_TOKEN_USED, &s);
+  if (rc == 0)
+    rc = vx_store_bound(st, s,
+                        sqlite3_bind_int64(s, 1, id) |
+                            sqlite3_bind_int64(s, 2, last_used_ms),
+                        "record token use");
+  if (rc == 0)
+    rc = vx_store_run(st, s, "record token use");
+  return rc;
+}
+
 int vx_store_add_audit(vx_store *st, uint64_t revision, int64_t time_ms,
                        const char *actor, const char *action, const char *flag,
                        const json_t *before, const json_t *after, int64_t *id) {

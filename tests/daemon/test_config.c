@@ -71,7 +71,8 @@ static bool cfg_equal(const vx_config *a, const vx_config *b) {
          a->max_json_depth == b->max_json_depth &&
          a->max_context_properties == b->max_context_properties &&
          a->max_context_value_bytes == b->max_context_value_bytes &&
-         a->store_probe_interval_ms == b->store_probe_interval_ms;
+         a->store_probe_interval_ms == b->store_probe_interval_ms &&
+         a->last_used_interval == b->last_used_interval;
 }
 
 /* ---- defaults */
@@ -95,6 +96,7 @@ static void test_defaults_are_the_documented_ones(void) {
   CU_ASSERT_EQUAL(cfg.max_context_properties, 256);
   CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 4096);
   CU_ASSERT_EQUAL(cfg.store_probe_interval_ms, 5000);
+  CU_ASSERT_EQUAL(cfg.last_used_interval, 60);
 }
 
 static void test_no_arguments_serve_on_the_embedded_default(void) {
@@ -127,7 +129,8 @@ static const char full_file[] = "# every setting\n"
                                 "max_json_depth = 100;\n"
                                 "max_context_properties = 17;\n"
                                 "max_context_value_bytes = 100;\n"
-                                "store_probe_interval_ms = 250;\n";
+                                "store_probe_interval_ms = 250;\n"
+                                "last_used_interval = 5;\n";
 
 static void test_file_sets_every_setting(void) {
   vx_config cfg;
@@ -154,6 +157,7 @@ static void test_file_sets_every_setting(void) {
   CU_ASSERT_EQUAL(cfg.max_context_properties, 17);
   CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 100);
   CU_ASSERT_EQUAL(cfg.store_probe_interval_ms, 250);
+  CU_ASSERT_EQUAL(cfg.last_used_interval, 5);
 }
 
 static void test_file_accepts_ipv6_arrays_int64_and_limits(void) {
@@ -277,6 +281,10 @@ static void test_out_of_range_values_are_errors(void) {
   expect_file_error("store_probe_interval_ms = 3600001;\n", 1,
                     "store_probe_interval_ms: must be an integer from 100 to "
                     "3600000");
+  expect_file_error("last_used_interval = 0;\n", 1,
+                    "last_used_interval: must be an integer from 1 to 3600");
+  expect_file_error("last_used_interval = 3601;\n", 1,
+                    "last_used_interval: must be an integer from 1 to 3600");
   expect_file_error("body_limit = -5;\n", 1,
                     "body_limit: must be a positive integer");
   expect_file_error("body_limit = 1073741825;\n", 1,
@@ -424,6 +432,7 @@ static void test_environment_sets_every_setting(void) {
                  "VEXIL_MAX_CONTEXT_PROPERTIES=65536",
                  "VEXIL_MAX_CONTEXT_VALUE_BYTES=1048576",
                  "VEXIL_STORE_PROBE_INTERVAL_MS=100",
+                 "VEXIL_LAST_USED_INTERVAL=3600",
                  "VEXIL_ADMIN_TOKEN=not-a-setting",
                  "VEXIL_UNKNOWN=ignored",
                  NULL};
@@ -450,6 +459,7 @@ static void test_environment_sets_every_setting(void) {
   CU_ASSERT_EQUAL(cfg.max_context_properties, 65536);
   CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 1048576);
   CU_ASSERT_EQUAL(cfg.store_probe_interval_ms, 100);
+  CU_ASSERT_EQUAL(cfg.last_used_interval, 3600);
 
   char *empty_dirs[] = {"VEXIL_PLUGIN_DIRS=", NULL};
   CU_ASSERT_EQUAL(vx_config_load_env(&cfg, empty_dirs, err, sizeof err), 0);
@@ -594,6 +604,8 @@ static void test_every_setting_has_an_option(void) {
                   "--max-context-value-bytes=64",
                   "--store-probe-interval-ms",
                   "3600000",
+                  "--last-used-interval",
+                  "1",
                   NULL};
   char *env[] = {"VEXIL_DEMO=true", NULL};
   vx_config cfg;
@@ -617,6 +629,7 @@ static void test_every_setting_has_an_option(void) {
   CU_ASSERT_EQUAL(cfg.max_context_properties, 9);
   CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 64);
   CU_ASSERT_EQUAL(cfg.store_probe_interval_ms, 3600000);
+  CU_ASSERT_EQUAL(cfg.last_used_interval, 1);
 
   char *argv2[] = {"vexild", "--database", "/x.db", "--data-dir", "/y", NULL};
   CU_ASSERT_EQUAL(vx_config_from_args(ARGC(argv2), argv2, NULL, &cfg, &action,
@@ -832,7 +845,8 @@ static void test_print_reads_back_the_same(void) {
                     "max_json_depth = 64;\n"
                     "max_context_properties = 256;\n"
                     "max_context_value_bytes = 4096;\n"
-                    "store_probe_interval_ms = 5000;\n");
+                    "store_probe_interval_ms = 5000;\n"
+                    "last_used_interval = 60;\n");
   vx_config_defaults(&back);
   CU_ASSERT_EQUAL(vx_config_load_file(&back, write_conf(text), err, 512), 0);
   CU_ASSERT_TRUE(cfg_equal(&cfg, &back));
@@ -874,7 +888,8 @@ static void test_example_file_loads_and_documents_the_defaults(void) {
                                       "max_json_depth",
                                       "max_context_properties",
                                       "max_context_value_bytes",
-                                      "store_probe_interval_ms"};
+                                      "store_probe_interval_ms",
+                                      "last_used_interval"};
   enum { N_NAMES = sizeof names / sizeof *names };
   bool seen[N_NAMES] = {false};
   char line[1024];

@@ -12,6 +12,7 @@
 #include "eval.h"
 #include "log.h"
 #include "service.h"
+#include "service_config.h"
 #include "vx_test.h"
 
 static char dir[] = "/tmp/vexil-service-XXXXXX";
@@ -23,14 +24,18 @@ static const vx_principal alice = {VX_ROLE_ADMIN, 1, "alice", ""};
 static int changes;
 static uint64_t last_revision;
 static char last_keys[512];
+static char last_envs[512]; /* "null" when not known */
 
-static void on_change(uint64_t revision, const json_t *keys, void *arg) {
+static void on_change(const vx_change *c, void *arg) {
   (void)arg;
   changes++;
-  last_revision = revision;
-  char *k = json_dumps(keys, JSON_COMPACT);
+  last_revision = c->revision;
+  char *k = json_dumps(c->keys, JSON_COMPACT);
   snprintf(last_keys, sizeof last_keys, "%s", k ? k : "");
   free(k);
+  char *e = c->envs ? json_dumps(c->envs, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  snprintf(last_envs, sizeof last_envs, "%s", e ? e : "null");
+  free(e);
 }
 
 static void open_service(void) {
@@ -46,14 +51,7 @@ static void open_service(void) {
 static int suite_init(void) {
   if (mkdtemp(dir) == NULL)
     return -1;
-  vx_log_set_level(VX_LOG_ERROR);
-  vx_config_defaults(&cfg);
-  snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
-  snprintf(cfg.database, sizeof cfg.database, "%s/vexil.db", dir);
-  snprintf(cfg.plugin_dirs[0], sizeof cfg.plugin_dirs[0], "%s",
-           getenv("VX_PLUGIN_DIR"));
-  cfg.n_plugin_dirs = 1;
-  setenv("VEXIL_ADMIN_TOKEN", "secret-admin", 1);
+  vxt_service_config(&cfg, dir);
   return 0;
 }
 
@@ -370,6 +368,43 @@ static void test_names_a_url_cannot_reach_are_refused(void) {
   CU_ASSERT_EQUAL(vx_service_put_environment(svc, &alice, "eu.west", &err), 0);
 }
 
+/* Listeners hear in which environments a flag's evaluation may have
+ * changed (event streams of one environment hear only of theirs). */
+static void test_change_names_the_environments_where_a_flag_changed(void) {
+  vx_werr err;
+  CU_ASSERT_EQUAL_FATAL(
+      vx_service_put_environment(svc, &alice, "where-a", &err), 0);
+  CU_ASSERT_EQUAL(put("{\"key\": \"where\"}", -1, &err), 0);
+  /* New: every environment. */
+  CU_ASSERT_PTR_NOT_NULL(strstr(last_envs, "\"where-a\":[\"where\"]"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(last_envs, "\"production\":[\"where\"]"));
+  CU_ASSERT_EQUAL(put("{\"key\": \"where\", \"environments\": "
+                      "{\"where-a\": {\"enabled\": true}}}",
+                      -1, &err),
+                  0);
+  CU_ASSERT_STRING_EQUAL(last_envs, "{\"where-a\":[\"where\"]}");
+  CU_ASSERT_STRING_EQUAL(last_keys, "[\"where\"]");
+  /* The description changes no decision: no environment. */
+  CU_ASSERT_EQUAL(put("{\"key\": \"where\", \"description\": \"d\", "
+                      "\"environments\": {\"where-a\": {\"enabled\": "
+                      "true}}}",
+                      -1, &err),
+                  0);
+  CU_ASSERT_STRING_EQUAL(last_envs, "{}");
+  /* Its type changes its value everywhere. */
+  CU_ASSERT_EQUAL(put("{\"key\": \"where\", \"type\": \"string\", "
+                      "\"description\": \"d\", \"environments\": "
+                      "{\"where-a\": {\"enabled\": true}}}",
+                      -1, &err),
+                  0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(last_envs, "\"production\":[\"where\"]"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(last_envs, "\"where-a\":[\"where\"]"));
+  /* A change of environments themselves names no flag. */
+  CU_ASSERT_EQUAL(vx_service_delete_environment(svc, &alice, "where-a", &err),
+                  0);
+  CU_ASSERT_STRING_EQUAL(last_keys, "[]");
+}
+
 static void test_unleash_import_is_one_revision_and_lenient(void) {
   vx_werr err;
   uint64_t before = vx_service_revision(svc);
@@ -554,6 +589,7 @@ int main(void) {
       VX_TEST(test_segments_apply_and_cannot_be_deleted_while_used),
       VX_TEST(test_environments_and_client_tokens),
       VX_TEST(test_names_a_url_cannot_reach_are_refused),
+      VX_TEST(test_change_names_the_environments_where_a_flag_changed),
       VX_TEST(test_unleash_import_is_one_revision_and_lenient),
       VX_TEST(test_json_payload_deeper_than_the_limit_is_refused_everywhere),
       VX_TEST(test_import_naming_a_flag_twice_is_refused_naming_it),

@@ -43,9 +43,9 @@ static void capture(vx_log_level level, const char *line, void *arg) {
   snprintf(logged + used, sizeof logged - used, "%s\n", line);
 }
 
-static void on_change(uint64_t revision, const json_t *keys, void *arg) {
-  (void)revision, (void)arg;
-  char *k = json_dumps(keys, JSON_COMPACT);
+static void on_change(const vx_change *change, void *arg) {
+  (void)arg;
+  char *k = json_dumps(change->keys, JSON_COMPACT);
   snprintf(last_keys, sizeof last_keys, "%s", k ? k : "");
   free(k);
 }
@@ -413,7 +413,8 @@ static void test_memory_behind_the_store_is_reloaded_before_writes(void) {
   CU_ASSERT_EQUAL(vx_store_put_environment(svc->store, "lost"), 0);
   CU_ASSERT_EQUAL(vx_commit_locked(svc, 0, &err), 0);
   /* The staging failed: memory does not have "lost". */
-  rc = vx_service_published_locked(svc, revision, VX_ENOMEM, NULL, true, &err);
+  rc = vx_service_published_locked(svc, revision, VX_ENOMEM, NULL, NULL, true,
+                                   &err);
   pthread_mutex_unlock(&svc->lock);
   CU_ASSERT_EQUAL(err.status, 503);
   CU_ASSERT_STRING_EQUAL(err.code, "STORED_NOT_PUBLISHED");

@@ -678,10 +678,10 @@ static void test_tokens(void) {
   db_load_ok(st, &d);
   json_t *want = parse(
       "[{\"id\": 1, \"name\": \"root\", \"role\": \"admin\", \"environment\": "
-      "null, \"created_at\": 1000, \"revoked_at\": null, \"hash\": \"" HASH1
-      "\"}, {\"id\": 2, \"name\": \"web\", \"role\": \"client\", "
-      "\"environment\": \"production\", \"created_at\": 1001, \"revoked_at\": "
-      "2000, \"hash\": \"" HASH2 "\"}]");
+      "null, \"created_at\": 1000, \"revoked_at\": null, \"last_used\": null, "
+      "\"hash\": \"" HASH1 "\"}, {\"id\": 2, \"name\": \"web\", \"role\": "
+      "\"client\", \"environment\": \"production\", \"created_at\": 1001, "
+      "\"revoked_at\": 2000, \"last_used\": null, \"hash\": \"" HASH2 "\"}]");
   assert_same(d.tokens, want);
   uint64_t before = d.revision;
   vx_store_data_dispose(&d);
@@ -717,6 +717,56 @@ static void test_tokens(void) {
                          1, NULL),
       VX_EINVAL);
   vx_store_rollback(st);
+  vx_store_close(st);
+}
+
+/* The time of a token's last use only moves forward, needs a
+ * transaction, and bumps no revision (it is not an audited change). */
+static void test_token_last_use_moves_forward_only(void) {
+  char path[600];
+  db_path(path, sizeof path, "used.db");
+  vx_store *st = db_open_ok(path);
+  int64_t id = 0;
+  uint64_t rev, before, after;
+  CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
+  CU_ASSERT_EQUAL(vx_store_bump_revision(st, &rev), 0);
+  CU_ASSERT_EQUAL(vx_store_add_token(st, "root", "admin", NULL, HASH1, 1, &id),
+                  0);
+  db_commit_ok(st);
+  CU_ASSERT_EQUAL(vx_store_token_used(st, id, 5000), VX_EINVAL);
+  CU_ASSERT_EQUAL_FATAL(vx_store_revision(st, &before), 0);
+  CU_ASSERT_EQUAL_FATAL(vx_store_begin(st), 0);
+  CU_ASSERT_EQUAL(vx_store_token_used(st, id, 5000), 0);
+  CU_ASSERT_EQUAL(vx_store_token_used(st, id, 4000), 0); /* keeps 5000 */
+  CU_ASSERT_EQUAL(vx_store_token_used(st, 99, 4000), 0); /* no such token */
+  db_commit_ok(st);
+  CU_ASSERT_EQUAL(db_int(path, "SELECT last_used FROM tokens WHERE id = 1"),
+                  5000);
+  CU_ASSERT_EQUAL_FATAL(vx_store_revision(st, &after), 0);
+  CU_ASSERT_EQUAL(after, before);
+  json_t *tokens = NULL;
+  CU_ASSERT_EQUAL_FATAL(vx_store_list_tokens(st, &tokens), 0);
+  CU_ASSERT_EQUAL(json_integer_value(
+                      json_object_get(json_array_get(tokens, 0), "last_used")),
+                  5000);
+  json_decref(tokens);
+  vx_store_close(st);
+}
+
+/* data_version tells a commit of another connection (another process),
+ * not one of the store's own. */
+static void test_data_version_tells_commits_of_other_processes(void) {
+  char path[600];
+  db_path(path, sizeof path, "version.db");
+  vx_store *st = db_open_ok(path);
+  int64_t v0, v1, v2;
+  CU_ASSERT_EQUAL_FATAL(vx_store_data_version(st, &v0), 0);
+  put_envs(st, prod_staging);
+  CU_ASSERT_EQUAL_FATAL(vx_store_data_version(st, &v1), 0);
+  CU_ASSERT_EQUAL(v1, v0);
+  db_exec(path, "UPDATE meta SET value = value + 1 WHERE key = 'revision'");
+  CU_ASSERT_EQUAL_FATAL(vx_store_data_version(st, &v2), 0);
+  CU_ASSERT_NOT_EQUAL(v2, v1);
   vx_store_close(st);
 }
 
@@ -858,6 +908,8 @@ int main(void) {
       VX_TEST(test_statements_reused),
       VX_TEST(test_audit_paging),
       VX_TEST(test_tokens),
+      VX_TEST(test_token_last_use_moves_forward_only),
+      VX_TEST(test_data_version_tells_commits_of_other_processes),
       VX_TEST(test_check_finds_orphans),
       VX_TEST(test_survives_sigkill),
       {NULL, NULL},

@@ -41,6 +41,10 @@ static void db_path(char *buf, size_t len, const char *name) {
   snprintf(buf, len, "%s/%s", tmpdir, name);
 }
 
+/* A token hash (64 hex digits). */
+#define HASH_ROOT                                                              \
+  "abababababababababababababababababababababababababababababababab"
+
 /* Opening path fails with rc, and err holds path and every one of the
  * NULL-terminated fragments. */
 static void open_refused(const char *path, int rc, const char *const *says) {
@@ -165,6 +169,7 @@ static void test_version_1_database_is_migrated_and_keeps_its_segments(void) {
   vx_store *st = db_open_ok(path);
   vx_store_close(st);
   db_exec(path, "ALTER TABLE segments DROP COLUMN revision;"
+                "ALTER TABLE tokens DROP COLUMN last_used;"
                 "INSERT INTO segments (id, name, description, constraints) "
                 "VALUES ('7', 'old', '', '[]');"
                 "PRAGMA user_version = 1;");
@@ -178,6 +183,33 @@ static void test_version_1_database_is_migrated_and_keeps_its_segments(void) {
                          "old");
   CU_ASSERT_EQUAL(json_integer_value(json_object_get(seg, "revision")), 0);
   vx_store_data_dispose(&d);
+  vx_store_close(st);
+}
+
+/* A database of schema version 2 (before tokens had a last use) is
+ * migrated on open: its tokens are kept, never used so far. */
+static void test_version_2_database_is_migrated_and_keeps_its_tokens(void) {
+  char path[600];
+  db_path(path, sizeof path, "v2.db");
+  vx_store *st = db_open_ok(path);
+  vx_store_close(st);
+  db_exec(path, "ALTER TABLE tokens DROP COLUMN last_used;"
+                "INSERT INTO tokens (name, role, hash, created_at) "
+                "VALUES ('root', 'admin', '" HASH_ROOT "', 5);"
+                "PRAGMA user_version = 2;");
+  st = db_open_ok(path);
+  CU_ASSERT_EQUAL(db_int(path, "PRAGMA user_version"), 3);
+  CU_ASSERT_EQUAL(vx_store_schema_version(), 3);
+  json_t *tokens = NULL;
+  CU_ASSERT_EQUAL_FATAL(vx_store_list_tokens(st, &tokens), 0);
+  json_t *want = json_loads("[{\"id\": 1, \"name\": \"root\", \"role\": "
+                            "\"admin\", \"environment\": null, \"created_at\": "
+                            "5, \"revoked_at\": null, \"last_used\": null, "
+                            "\"hash\": \"" HASH_ROOT "\"}]",
+                            0, NULL);
+  CU_ASSERT_TRUE(json_equal(tokens, want));
+  json_decref(want);
+  json_decref(tokens);
   vx_store_close(st);
 }
 
@@ -456,6 +488,7 @@ int main(void) {
       VX_TEST(test_connection_runs_wal_and_synchronous_full),
       VX_TEST(test_open_missing_folder),
       VX_TEST(test_version_1_database_is_migrated_and_keeps_its_segments),
+      VX_TEST(test_version_2_database_is_migrated_and_keeps_its_tokens),
       VX_TEST(test_vexil_database_without_application_id_is_given_it),
       VX_TEST(test_empty_file_is_refused_not_taken_for_a_new_store),
       VX_TEST(test_file_that_is_not_sqlite_is_refused_untouched),

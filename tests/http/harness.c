@@ -131,7 +131,8 @@ static pid_t spawn(const vxh_daemon *d, const char *const *extra) {
     dup2(devnull, STDIN_FILENO);
     close(devnull);
   }
-  setenv("VEXIL_ADMIN_TOKEN", VXH_ADMIN_TOKEN, 1);
+  setenv("VEXIL_ADMIN_TOKEN",
+         d->admin_token != NULL ? d->admin_token : VXH_ADMIN_TOKEN, 1);
   execv(bin, (char *const *)argv);
   fprintf(stderr, "harness: exec %s: %s\n", bin, strerror(errno));
   _exit(127);

@@ -22,6 +22,9 @@ typedef struct vxh_daemon {
   char dir[256];      /* temporary data folder (removed by vxh_stop) */
   char base[64];      /* "http://127.0.0.1:PORT" */
   char log_path[300]; /* the daemon's stderr */
+  /* VEXIL_ADMIN_TOKEN for the next (re)start; NULL: VXH_ADMIN_TOKEN. Set
+   * it after vxh_start, before vxh_restart. */
+  const char *admin_token;
 } vxh_daemon;
 
 /* Starts vexild with its data in a new temporary folder and extra

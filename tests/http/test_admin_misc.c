@@ -279,6 +279,117 @@ static void test_token_is_created_used_and_revoked(void) {
                       NULL, 404, "NOT_FOUND", NULL));
 }
 
+/* The last active admin token cannot be revoked, also not by itself: the
+ * admin API would be lost for good. Another admin token can. */
+static void test_last_admin_token_cannot_be_revoked_even_by_itself(void) {
+  /* Leave the first admin token (id 1) the only active admin one. */
+  json_t *list = adm("GET", ADMIN "/tokens", NULL, 200);
+  size_t i;
+  json_t *t;
+  json_array_foreach(json_object_get(list, "tokens"), i, t) {
+    const char *role = adm_str(t, "role");
+    if (adm_int(t, "id") != 1 && role && strcmp(role, "admin") == 0 &&
+        json_is_null(adm_at(t, "revoked_at"))) {
+      char path[128];
+      snprintf(path, sizeof path, ADMIN "/tokens/%lld", adm_int(t, "id"));
+      json_decref(adm("DELETE", path, NULL, 200));
+    }
+  }
+  json_decref(list);
+  json_t *e = adm_err("DELETE", ADMIN "/tokens/1", VXH_ADMIN_TOKEN, NULL, NULL,
+                      409, "LAST_ADMIN", "id");
+  CU_ASSERT_PTR_NOT_NULL(strstr(adm_str(e, "message"), "Create another"));
+  json_decref(e);
+  /* Still in use. */
+  json_decref(adm("GET", ADMIN "/tokens", NULL, 200));
+  /* A deputy admin token may revoke itself while the first one lives. */
+  json_t *deputy = adm("POST", ADMIN "/tokens",
+                       "{\"name\": \"deputy\", \"role\": \"admin\"}", 201);
+  char path[128];
+  snprintf(path, sizeof path, ADMIN "/tokens/%lld", adm_int(deputy, "id"));
+  vxh_resp r;
+  CU_ASSERT_EQUAL(vxh_request(&adm_d, "DELETE", path, adm_str(deputy, "secret"),
+                              NULL, NULL, &r),
+                  0);
+  CU_ASSERT_EQUAL(r.status, 200);
+  vxh_resp_free(&r);
+  json_decref(deputy);
+  json_decref(adm_err("DELETE", ADMIN "/tokens/1", VXH_ADMIN_TOKEN, NULL, NULL,
+                      409, "LAST_ADMIN", "id"));
+}
+
+/* GET tokens says when each token was last used (null: never). */
+static void test_tokens_list_their_last_use(void) {
+  json_t *t = adm("POST", ADMIN "/tokens",
+                  "{\"name\": \"used-once\", \"role\": \"client\", "
+                  "\"environment\": \"production\"}",
+                  201);
+  CU_ASSERT_TRUE(json_is_null(adm_at(t, "last_used")));
+  long long id = adm_int(t, "id");
+  vxh_resp r;
+  CU_ASSERT_EQUAL(vxh_request(&adm_d, "POST", "/ofrep/v1/evaluate/flags",
+                              adm_str(t, "secret"), "{\"context\": {}}", NULL,
+                              &r),
+                  0);
+  CU_ASSERT_EQUAL(r.status, 200);
+  vxh_resp_free(&r);
+  long long created = adm_int(t, "created_at");
+  json_decref(t);
+  json_t *list = adm("GET", ADMIN "/tokens", NULL, 200);
+  size_t i;
+  json_t *x;
+  bool seen = false;
+  json_array_foreach(json_object_get(list, "tokens"), i, x) {
+    CU_ASSERT_PTR_NOT_NULL(adm_at(x, "last_used"));
+    if (adm_int(x, "id") != id)
+      continue;
+    seen = true;
+    long long used = adm_int(x, "last_used");
+    CU_ASSERT_TRUE(used >= created - 1000 && used <= created + 60000);
+  }
+  CU_ASSERT_TRUE(seen);
+  json_decref(list);
+}
+
+/* Ids in paths beyond 2^63 - 1 are a 400 naming the id; the largest one is
+ * looked up like any other (it overflowed before: UBSan). */
+static void test_huge_ids_are_a_clean_400(void) {
+  json_decref(adm_err("GET", ADMIN "/audit/9223372036854775807",
+                      VXH_ADMIN_TOKEN, NULL, NULL, 404, "NOT_FOUND", "id"));
+  json_decref(adm_err("GET", ADMIN "/audit/9223372036854775808",
+                      VXH_ADMIN_TOKEN, NULL, NULL, 400, "VALIDATION_FAILED",
+                      "id"));
+  json_decref(adm_err("GET", ADMIN "/audit/99999999999999999999999999",
+                      VXH_ADMIN_TOKEN, NULL, NULL, 400, "VALIDATION_FAILED",
+                      "id"));
+  json_decref(adm_err("POST", ADMIN "/audit/99999999999999999999/revert",
+                      VXH_ADMIN_TOKEN, NULL, NULL, 400, "VALIDATION_FAILED",
+                      "id"));
+  json_decref(adm_err("POST", ADMIN "/audit/9223372036854775807/revert",
+                      VXH_ADMIN_TOKEN, NULL, NULL, 404, "NOT_FOUND", "id"));
+  json_decref(adm_err("DELETE", ADMIN "/tokens/18446744073709551616",
+                      VXH_ADMIN_TOKEN, NULL, NULL, 400, "VALIDATION_FAILED",
+                      "id"));
+  json_decref(adm_err("DELETE", ADMIN "/tokens/9223372036854775807",
+                      VXH_ADMIN_TOKEN, NULL, NULL, 404, "NOT_FOUND", "id"));
+  json_decref(adm_err("GET", ADMIN "/audit?before=9223372036854775808",
+                      VXH_ADMIN_TOKEN, NULL, NULL, 400, "VALIDATION_FAILED",
+                      "before"));
+  json_t *page =
+      adm("GET", ADMIN "/audit?before=9223372036854775807&limit=1", NULL, 200);
+  CU_ASSERT_EQUAL(json_array_size(adm_at(page, "entries")), 1);
+  json_decref(page);
+  /* Not numbers at all: no such thing. */
+  json_decref(adm_err("GET", ADMIN "/audit/0", VXH_ADMIN_TOKEN, NULL, NULL, 404,
+                      "NOT_FOUND", "id"));
+  json_decref(adm_err("GET", ADMIN "/audit/-1", VXH_ADMIN_TOKEN, NULL, NULL,
+                      404, "NOT_FOUND", "id"));
+  json_decref(adm_err("GET", ADMIN "/audit/00000000000000000000000000000",
+                      VXH_ADMIN_TOKEN, NULL, NULL, 404, "NOT_FOUND", "id"));
+  json_decref(adm_err("GET", ADMIN "/audit/1e3", VXH_ADMIN_TOKEN, NULL, NULL,
+                      404, "NOT_FOUND", "id"));
+}
+
 /* ------------------------------------------------------ audit, revert */
 
 static void test_audit_names_the_token_and_pages_newest_first(void) {
@@ -614,6 +725,9 @@ int main(void) {
       VX_TEST(test_segment_writes_on_a_stale_revision_are_conflicts),
       VX_TEST(test_token_is_created_used_and_revoked),
       VX_TEST(test_audit_names_the_token_and_pages_newest_first),
+      VX_TEST(test_last_admin_token_cannot_be_revoked_even_by_itself),
+      VX_TEST(test_tokens_list_their_last_use),
+      VX_TEST(test_huge_ids_are_a_clean_400),
       VX_TEST(test_revert_restores_the_state_before_an_entry),
       VX_TEST(test_export_then_import_round_trips),
       VX_TEST(test_unleash_import_merge_and_replace),

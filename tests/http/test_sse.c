@@ -291,6 +291,174 @@ static long now_ms(void) {
   return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+static char *client_secret(const char *name, const char *env, long long *id) {
+  char body[256];
+  snprintf(body, sizeof body,
+           "{\"name\": \"%s\", \"role\": \"client\", \"environment\": "
+           "\"%s\"}",
+           name, env);
+  json_t *t = vxh_admin(&d, "POST", "/api/v1/admin/tokens", body, 201);
+  char *secret = strdup(json_string_value(json_object_get(t, "secret")));
+  if (id != NULL)
+    *id = (long long)json_integer_value(json_object_get(t, "id"));
+  json_decref(t);
+  return secret;
+}
+
+/* Revoking a token ends its open streams at once (not at the next
+ * keep-alive or change); streams of other tokens go on. */
+static void test_revoking_a_token_ends_its_stream_at_once(void) {
+  CU_ASSERT_TRUE_FATAL(wait_gauge(0));
+  long long id;
+  char *secret = client_secret("sse-revoked", "production", &id);
+  vxh_raw s, admin;
+  CU_ASSERT_EQUAL_FATAL(open_stream(&d, &s, secret, NULL), 0);
+  CU_ASSERT_EQUAL_FATAL(open_stream(&d, &admin, VXH_ADMIN_TOKEN, NULL), 0);
+  char path[128];
+  snprintf(path, sizeof path, "/api/v1/admin/tokens/%lld", id);
+  long t0 = now_ms();
+  json_decref(vxh_admin(&d, "DELETE", path, NULL, 200));
+  CU_ASSERT_EQUAL(vxh_raw_wait_closed(&s, 2000), 1);
+  long took = now_ms() - t0;
+  if (took > 500)
+    fprintf(stderr, "the revoked stream took %ld ms to end\n", took);
+  CU_ASSERT_TRUE(took <= 500);
+  CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, ": token revoked\n"));
+  vxh_raw_close(&s);
+  /* The admin stream still gets events. */
+  create_flag(&d, "sse-after-revoke");
+  char want[64];
+  snprintf(want, sizeof want, "id: %ld\n", revision(&d));
+  CU_ASSERT_PTR_NOT_NULL(vxh_raw_wait(&admin, want, 3000));
+  vxh_raw_close(&admin);
+  /* And the revoked token cannot stream again. */
+  vxh_resp r;
+  CU_ASSERT_EQUAL(
+      vxh_request(&d, "GET", "/api/v1/stream", secret, NULL, NULL, &r), 0);
+  CU_ASSERT_EQUAL(r.status, 401);
+  vxh_resp_free(&r);
+  free(secret);
+}
+
+static void toggle_in(const char *key, const char *env) {
+  char path[256];
+  snprintf(path, sizeof path, "/api/v1/admin/flags/%s/environments/%s/on", key,
+           env);
+  json_decref(vxh_admin(&d, "POST", path, NULL, 200));
+}
+
+static bool has_id(const vxh_raw *s, long rev) {
+  char want[64];
+  snprintf(want, sizeof want, "id: %ld\n", rev);
+  return strstr(s->buf, want) != NULL;
+}
+
+/* A client token's stream carries only its environment's changes, with
+ * only the keys changed there; an admin stream carries all of them. */
+static void test_client_stream_carries_only_its_environment(void) {
+  CU_ASSERT_TRUE_FATAL(wait_gauge(0));
+  json_decref(vxh_admin(&d, "POST", "/api/v1/admin/environments",
+                        "{\"name\": \"sse-staging\"}", 201));
+  char *prod = client_secret("sse-prod", "production", NULL);
+  char *stag = client_secret("sse-stag", "sse-staging", NULL);
+  vxh_raw p, st, all;
+  CU_ASSERT_EQUAL_FATAL(open_stream(&d, &p, prod, NULL), 0);
+  CU_ASSERT_EQUAL_FATAL(open_stream(&d, &st, stag, NULL), 0);
+  CU_ASSERT_EQUAL_FATAL(open_stream(&d, &all, VXH_ADMIN_TOKEN, NULL), 0);
+  /* A new flag exists in every environment: everyone hears of it. */
+  create_flag(&d, "sse-env-a");
+  long created = revision(&d);
+  char want[160];
+  snprintf(want, sizeof want, "id: %ld\n", created);
+  CU_ASSERT_PTR_NOT_NULL(vxh_raw_wait(&p, want, 3000));
+  CU_ASSERT_PTR_NOT_NULL(vxh_raw_wait(&st, want, 3000));
+  CU_ASSERT_PTR_NOT_NULL(vxh_raw_wait(&all, want, 3000));
+  /* A token change (no flag) reaches only the every-environment stream. */
+  free(client_secret("sse-noise", "production", NULL));
+  long noise = revision(&d);
+  toggle_in("sse-env-a", "production");
+  long in_prod = revision(&d);
+  toggle_in("sse-env-a", "sse-staging");
+  long in_stag = revision(&d);
+  snprintf(want, sizeof want,
+           "id: %ld\ndata: {\"type\":\"refetchEvaluation\",\"revision\":%ld,"
+           "\"flags\":[\"sse-env-a\"]}\n\n",
+           in_prod, in_prod);
+  CU_ASSERT_PTR_NOT_NULL(vxh_raw_wait(&p, want, 3000));
+  snprintf(want, sizeof want, "id: %ld\n", in_stag);
+  CU_ASSERT_PTR_NOT_NULL(vxh_raw_wait(&st, want, 3000));
+  CU_ASSERT_PTR_NOT_NULL(vxh_raw_wait(&all, want, 3000));
+  /* Events are in order: the staging stream skipped production's, and
+   * the production stream, which got nothing after its own, skipped
+   * staging's (checked after the admin stream got it). */
+  CU_ASSERT_FALSE(has_id(&st, in_prod));
+  CU_ASSERT_FALSE(has_id(&st, noise));
+  CU_ASSERT_FALSE(has_id(&p, noise));
+  CU_ASSERT_TRUE(has_id(&all, noise));
+  CU_ASSERT_TRUE(has_id(&all, in_prod));
+  create_flag(&d, "sse-env-b"); /* a marker every stream gets */
+  snprintf(want, sizeof want, "id: %ld\n", revision(&d));
+  CU_ASSERT_PTR_NOT_NULL(vxh_raw_wait(&p, want, 3000));
+  CU_ASSERT_FALSE(has_id(&p, in_stag));
+  vxh_raw_close(&p);
+  vxh_raw_close(&st);
+  vxh_raw_close(&all);
+
+  /* Resuming with Last-Event-ID replays only the environment's events. */
+  CU_ASSERT_TRUE_FATAL(wait_gauge(0));
+  char hdr[64];
+  snprintf(hdr, sizeof hdr, "Last-Event-ID: %ld\r\n", created);
+  CU_ASSERT_EQUAL_FATAL(open_stream(&d, &st, stag, hdr), 0);
+  snprintf(want, sizeof want, "id: %ld\n", in_stag);
+  CU_ASSERT_PTR_NOT_NULL(vxh_raw_wait(&st, want, 3000));
+  CU_ASSERT_FALSE(has_id(&st, in_prod));
+  vxh_raw_close(&st);
+  free(prod);
+  free(stag);
+}
+
+/* ?environment= scopes an admin stream to one environment; a client token
+ * may only name its own. */
+static void test_environment_parameter_scopes_a_stream(void) {
+  CU_ASSERT_TRUE_FATAL(wait_gauge(0));
+  vxh_raw s;
+  CU_ASSERT_EQUAL_FATAL(vxh_raw_open(&d, &s), 0);
+  const char *req = "GET /api/v1/stream?environment=production HTTP/1.1\r\n"
+                    "Host: x\r\nX-API-Key: " VXH_ADMIN_TOKEN "\r\n\r\n";
+  CU_ASSERT_EQUAL_FATAL(vxh_raw_send(&s, req, strlen(req)), 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(
+      vxh_raw_wait(&s, ": connected at revision", 3000));
+  create_flag(&d, "sse-scoped");
+  toggle_in("sse-scoped", "sse-staging");
+  long in_stag = revision(&d);
+  toggle_in("sse-scoped", "production");
+  long in_prod = revision(&d);
+  char want[64];
+  snprintf(want, sizeof want, "id: %ld\n", in_prod);
+  CU_ASSERT_PTR_NOT_NULL(vxh_raw_wait(&s, want, 3000));
+  CU_ASSERT_FALSE(has_id(&s, in_stag));
+  vxh_raw_close(&s);
+
+  vxh_resp r;
+  CU_ASSERT_EQUAL(vxh_request(&d, "GET", "/api/v1/stream?environment=mars",
+                              VXH_ADMIN_TOKEN, NULL, NULL, &r),
+                  0);
+  CU_ASSERT_EQUAL(r.status, 404);
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r.json, "code")),
+                         "ENVIRONMENT_NOT_FOUND");
+  vxh_resp_free(&r);
+  char *prod = client_secret("sse-scope", "production", NULL);
+  CU_ASSERT_EQUAL(vxh_request(&d, "GET",
+                              "/api/v1/stream?environment=sse-staging", prod,
+                              NULL, NULL, &r),
+                  0);
+  CU_ASSERT_EQUAL(r.status, 403);
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r.json, "code")),
+                         "FORBIDDEN");
+  vxh_resp_free(&r);
+  free(prod);
+}
+
 /* Streams never hold up SIGTERM: default keep-alive (15 s), streams open,
  * exit 0 within 2 s, and the streams are closed. */
 static void test_sigterm_with_open_streams_exits_promptly(void) {
@@ -323,6 +491,9 @@ int main(void) {
       VX_TEST(test_keep_alive_comments_arrive),
       VX_TEST(test_max_streams_is_enforced),
       VX_TEST(test_open_evaluation_streams_without_token),
+      VX_TEST(test_revoking_a_token_ends_its_stream_at_once),
+      VX_TEST(test_client_stream_carries_only_its_environment),
+      VX_TEST(test_environment_parameter_scopes_a_stream),
       VX_TEST(test_sigterm_with_open_streams_exits_promptly),
       {NULL, NULL}};
   return vx_test_main("http/sse", tests, suite_init, suite_cleanup);

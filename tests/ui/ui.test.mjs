@@ -406,6 +406,42 @@ describe('the web UI', () => {
     await close(page);
   });
 
+  test('the last admin token cannot be revoked, and the page says why before the click', async () => {
+    await api('POST', '/api/v1/evaluate/ui-try', { context: {} }, clientToken); // a use to show
+    const page = await newPage();
+    await signIn(page, '#/tokens');
+    const revokeAdmin = page.getByRole('button', { name: 'Revoke admin', exact: true });
+    await revokeAdmin.waitFor();
+    assert.ok(await revokeAdmin.isDisabled(), 'the only admin token has no active revoke button');
+    const why = page.getByText('The last admin token cannot be revoked: create another admin token first.');
+    assert.ok(await why.isVisible(), 'the reason is shown, not only on hover');
+    assert.equal(await revokeAdmin.getAttribute('aria-describedby'), await why.getAttribute('id'));
+    // The last use of each token is on the page.
+    const used = page.locator('table.tokens tr').filter({ hasText: 'ui-tests' });
+    assert.match(await used.innerText(), /just now|min ago/);
+    await shot(page, 'tokens-last-admin');
+
+    // A second admin token: now either may go.
+    await page.getByLabel('Name').fill('ui-second-admin');
+    await page.getByLabel('Role').selectOption('admin');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.locator('#tok-secret').waitFor();
+    await page.waitForFunction(() => document.querySelector('button[aria-label="Revoke admin"]')?.disabled === false);
+    assert.equal(await why.count(), 0);
+    await page.getByRole('button', { name: 'Revoke ui-second-admin' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await page.locator('table.tokens tr.revoked').filter({ hasText: 'ui-second-admin' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('button[aria-label="Revoke admin"]')?.disabled === true);
+
+    // The rule is the server's: asked anyway, it refuses.
+    const first = (await adminOk('GET', '/api/v1/admin/tokens')).tokens.find((t) => t.name === 'admin' && t.role === 'admin');
+    const r = await api('DELETE', `/api/v1/admin/tokens/${first.id}`);
+    assert.equal(r.status, 409);
+    assert.equal(r.json.code, 'LAST_ADMIN');
+    assert.equal((await api('GET', '/api/v1/admin/tokens')).status, 200, 'the admin token still works');
+    await close(page);
+  });
+
   test('archive and restore a flag', async () => {
     await createFlag('ui-archive');
     const page = await newPage();

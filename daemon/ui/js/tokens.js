@@ -1,7 +1,10 @@
 // tokens.js - client and admin tokens: create one (per environment for a
-// client token; the secret is shown once, here), list them, revoke one.
+// client token; the secret is shown once, here), list them with their last
+// use, revoke one. The last active admin token cannot be revoked (the
+// server answers 409 LAST_ADMIN): its button is disabled, and the row says
+// why before anyone clicks.
 import { admin } from './api.js';
-import { empty, failure, h, loading, mount, when } from './dom.js';
+import { ago, empty, failure, h, loading, mount, when } from './dom.js';
 import { clearFieldErrors, showFieldError } from './errors.js';
 import { confirmDialog, toast } from './notify.js';
 import { field } from './widgets.js';
@@ -55,27 +58,43 @@ export function tokensView(main) {
     return f;
   };
 
+  // The last active admin token's button is disabled, with the reason
+  // next to it (and read out with the button).
+  const revokeButton = (t, last) => {
+    if (last) {
+      const why = `last-admin-${t.id}`;
+      return h('div', { class: 'last-admin' },
+        h('button', { type: 'button', class: 'small danger', disabled: true, 'aria-label': `Revoke ${t.name}`, 'aria-describedby': why }, 'Revoke'),
+        h('p', { id: why, class: 'muted note' }, 'The last admin token cannot be revoked: create another admin token first.'));
+    }
+    return h('button', {
+      type: 'button', class: 'small danger', 'aria-label': `Revoke ${t.name}`,
+      onclick: async () => {
+        if (!await confirmDialog(`Revoke the token “${t.name}”?`, 'Revoke', 'Requests with it are refused from now on. This cannot be undone.')) return;
+        try { await admin.revokeToken(t.id); toast(`Revoked ${t.name}`); load(); } catch (e) { toast(e.message, 'error'); load(); }
+      },
+    }, 'Revoke');
+  };
+
   const load = async () => {
     try {
       const [tokens, envs] = await Promise.all([admin.tokens(), admin.environments()]);
       if (!formBox.firstChild) mount(formBox, form(envs));
       const rows = tokens.tokens.sort((a, b) => (!!a.revoked_at - !!b.revoked_at) || b.id - a.id);
       if (!rows.length) { mount(list, empty('No tokens.')); return; }
+      const admins = rows.filter((t) => t.role === 'admin' && !t.revoked_at);
+      const lastAdmin = admins.length === 1 ? admins[0].id : null;
       mount(list, h('table', { class: 'tokens' },
-        h('thead', {}, h('tr', {}, ['Name', 'Role', 'Environment', 'Created', 'State', ''].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', {}, h('tr', {}, ['Name', 'Role', 'Environment', 'Created', 'Last used', 'State', ''].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, rows.map((t) => h('tr', { class: t.revoked_at ? 'revoked' : '', dataset: { id: String(t.id) } },
           h('th', { scope: 'row' }, t.name),
           h('td', {}, t.role),
           h('td', {}, t.environment || h('span', { class: 'muted' }, 'all')),
           h('td', {}, when(t.created_at)),
+          h('td', { title: t.last_used ? new Date(t.last_used).toISOString() : null },
+            t.last_used ? ago(t.last_used) : h('span', { class: 'muted' }, 'never')),
           h('td', {}, t.revoked_at ? `revoked ${when(t.revoked_at)}` : 'active'),
-          h('td', {}, t.revoked_at ? null : h('button', {
-            type: 'button', class: 'small danger', 'aria-label': `Revoke ${t.name}`,
-            onclick: async () => {
-              if (!await confirmDialog(`Revoke the token “${t.name}”?`, 'Revoke', 'Requests with it are refused from now on. This cannot be undone.')) return;
-              try { await admin.revokeToken(t.id); toast(`Revoked ${t.name}`); load(); } catch (e) { toast(e.message, 'error'); }
-            },
-          }, 'Revoke')))))));
+          h('td', {}, t.revoked_at ? null : revokeButton(t, t.id === lastAdmin)))))));
     } catch (e) {
       if (e.status !== 401) mount(list, failure(e, load));
     }
