@@ -113,11 +113,13 @@ int vx_plugin_check_descriptor(const vx_strategy_descriptor *d, char *err,
              (unsigned)d->abi_minor, (unsigned)VX_ABI_MINOR);
     return VX_EABI;
   }
-  /* Every minor of major 1 so far is 1.0, whose size is the whole struct. */
-  if (d->size < VX_DESCRIPTOR_SIZE_V1_0) {
+  /* The size the plugin's minor needs: that minor's frozen figure (not
+   * the sizeof of this host's struct, which grows with later minors). */
+  static const size_t minor_size[VX_ABI_MINOR + 1] = {VX_DESCRIPTOR_SIZE_V1_0};
+  if (d->size < minor_size[d->abi_minor]) {
     snprintf(err, errlen, "size is %u, abi %u.%u needs at least %zu",
              (unsigned)d->size, (unsigned)d->abi_major, (unsigned)d->abi_minor,
-             (size_t)VX_DESCRIPTOR_SIZE_V1_0);
+             minor_size[d->abi_minor]);
     return VX_EABI;
   }
   if (d->name == NULL || d->name[0] == '\0') {

@@ -16,10 +16,12 @@
  *   VX_ABI_MINOR grows when fields are appended to the end of
  *   vx_strategy_descriptor or vx_host_api. A host accepts any plugin whose
  *   minor is <= its own, and whose descriptor `size` covers at least the
- *   fields that minor defines (VX_DESCRIPTOR_SIZE_V1_0 for 1.0). A
+ *   fields that minor defines (VX_DESCRIPTOR_SIZE_V1_0 for 1.0, a frozen
+ *   figure, not the sizeof of the struct as this header declares it). A
  *   plugin must check host->size before it reads a host function appended
- *   after the minor it was built against. Fields are never removed or
- *   reordered within a major.
+ *   after the minor it was built against: VX_HOST_HAS(host, field) in
+ *   vexil/sdk.h does. Fields are never removed or reordered within a
+ *   major.
  *
  *   The host checks, in this order, before it calls anything: magic,
  *   abi_major, abi_minor, size, name, required callbacks, parameter table,
@@ -200,8 +202,30 @@ typedef struct vx_strategy_descriptor {
   void (*free_instance)(void *module_state, void *instance);
 } vx_strategy_descriptor;
 
-/* The size a descriptor must have at least for a given minor. */
-#define VX_DESCRIPTOR_SIZE_V1_0 (sizeof(vx_strategy_descriptor))
+/* The size a descriptor must have at least for a given minor: the end of
+ * the last field that minor defines. Frozen once published: a later minor
+ * appends fields, which grows sizeof(vx_strategy_descriptor) but not this,
+ * so that its host still loads 1.0 plugins (whose `size` is this). */
+#define VX_DESCRIPTOR_SIZE_V1_0                                                \
+  (offsetof(vx_strategy_descriptor, free_instance) +                           \
+   sizeof(void (*)(void *, void *)))
+
+/* The same for the host table: what a 1.0 host hands to init. */
+#define VX_HOST_API_SIZE_V1_0                                                  \
+  (offsetof(vx_host_api, random_u32) + sizeof(uint32_t(*)(void)))
+
+/* The 1.0 layouts, pinned: 104 and 64 bytes with 8-byte pointers, 56 and
+ * 36 with 4-byte ones. A change here breaks every plugin already built. */
+#ifdef __cplusplus
+#define VX_STATIC_ASSERT_ static_assert
+#else
+#define VX_STATIC_ASSERT_ _Static_assert
+#endif
+VX_STATIC_ASSERT_(VX_DESCRIPTOR_SIZE_V1_0 == (sizeof(void *) == 8 ? 104 : 56),
+                  "the 1.0 descriptor layout is frozen");
+VX_STATIC_ASSERT_(VX_HOST_API_SIZE_V1_0 == (sizeof(void *) == 8 ? 64 : 36),
+                  "the 1.0 host table layout is frozen");
+#undef VX_STATIC_ASSERT_
 
 /* The entry point every plugin exports. */
 typedef const vx_strategy_descriptor *(*vx_strategy_entry_fn)(void);

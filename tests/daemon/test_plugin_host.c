@@ -107,7 +107,7 @@ static void test_newer_abi_minor_is_refused(void) {
 static void test_too_small_descriptor_is_refused(void) {
   vx_plugin_host *host = load_builtins_and_fixtures();
   char want[64];
-  snprintf(want, sizeof want, "at least %zu", sizeof(vx_strategy_descriptor));
+  snprintf(want, sizeof want, "at least %zu", (size_t)VX_DESCRIPTOR_SIZE_V1_0);
   assert_refused("small_size.so", "size is 16", want, NULL);
   vx_plugin_host_free(host);
 }
@@ -241,6 +241,23 @@ static void test_descriptor_check_names_the_parameter_table_field(void) {
   d.n_params = 1;
   CU_ASSERT_EQUAL(vx_plugin_check_descriptor(&d, err, sizeof err), VX_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "params[0].type is 9"));
+}
+
+/* A 1.0 plugin's size is the 1.0 figure, whatever later minors append to
+ * the struct; one byte less is refused with both values. */
+static void test_descriptor_of_the_1_0_size_is_accepted(void) {
+  vx_strategy_descriptor d = typed_descriptor();
+  char err[256] = "";
+  d.abi_minor = 0;
+  d.size = (uint32_t)VX_DESCRIPTOR_SIZE_V1_0;
+  CU_ASSERT_EQUAL(vx_plugin_check_descriptor(&d, err, sizeof err), 0);
+  d.size = (uint32_t)VX_DESCRIPTOR_SIZE_V1_0 - 1;
+  CU_ASSERT_EQUAL(vx_plugin_check_descriptor(&d, err, sizeof err), VX_EABI);
+  char want[96];
+  snprintf(want, sizeof want, "size is %zu, abi 1.0 needs at least %zu",
+           (size_t)VX_DESCRIPTOR_SIZE_V1_0 - 1,
+           (size_t)VX_DESCRIPTOR_SIZE_V1_0);
+  CU_ASSERT_STRING_EQUAL(err, want);
 }
 
 static int compile_with(vx_plugin *p, const char *json, char *err,
@@ -470,6 +487,7 @@ int main(void) {
       VX_TEST(test_file_that_is_not_a_shared_object_is_refused),
       VX_TEST(test_unreadable_folder_is_an_error),
       VX_TEST(test_descriptor_check_names_the_parameter_table_field),
+      VX_TEST(test_descriptor_of_the_1_0_size_is_accepted),
       VX_TEST(test_host_checks_parameter_types_before_compile),
       VX_TEST(test_plugin_outlives_the_registry_while_an_instance_lives),
       VX_TEST(test_warning_refuses_strict_compile_and_passes_lenient),
