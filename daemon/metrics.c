@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "plugin_host.h"
+#include "strategy_stats.h"
 
 /* ---- HTTP: per route, counts by status and a latency histogram */
 
@@ -312,6 +313,22 @@ static void render_evals(FILE *f) {
           (unsigned long long)atomic_load(&flags_overflow));
 }
 
+static void render_strategy_errors(FILE *f) {
+  fputs("# HELP vexil_strategy_errors_total Results of a strategy plugin's "
+        "evaluate that were neither 1 (on) nor 0 (off); each was served as "
+        "off.\n# TYPE vexil_strategy_errors_total counter\n",
+        f);
+  size_t n;
+  vx_strategy_stats *st = vx_strategy_stats_all(&n);
+  for (size_t i = 0; i < n; i++) {
+    fputs("vexil_strategy_errors_total{strategy=\"", f);
+    put_label(f, st[i].name, strlen(st[i].name));
+    fprintf(f, "\"} %llu\n",
+            (unsigned long long)atomic_load_explicit(&st[i].errors,
+                                                     memory_order_relaxed));
+  }
+}
+
 int vx_metrics_render(vx_service *svc, char **out, size_t *len) {
   *out = NULL;
   *len = 0;
@@ -320,6 +337,7 @@ int vx_metrics_render(vx_service *svc, char **out, size_t *len) {
     return -1;
   render_http(f);
   render_evals(f);
+  render_strategy_errors(f);
   fprintf(f,
           "# HELP vexil_open_streams Open event streams (/api/v1/stream).\n"
           "# TYPE vexil_open_streams gauge\nvexil_open_streams %ld\n",

@@ -8,6 +8,9 @@
  *   vexil_evaluation_flags_overflow_total          counter: evaluations not
  *                                                  counted by flag because the
  *                                                  flag table was full
+ *   vexil_strategy_errors_total{strategy}          counter: evaluate results
+ *                                                  that were neither 0 nor 1,
+ *                                                  served as off
  *   vexil_open_streams                             gauge
  *   vexil_revision, vexil_plugins_loaded           gauges (from the service)
  *

@@ -180,6 +180,7 @@ static vx_plugin *new_plugin(const vx_strategy_descriptor *d,
     return NULL;
   }
   p->desc = d;
+  p->stats = vx_strategy_stats_for(d->name);
   atomic_init(&p->refs, 1);
   return p;
 }

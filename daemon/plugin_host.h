@@ -30,6 +30,8 @@
 
 #include <vexil/strategy.h>
 
+#include "strategy_stats.h"
+
 typedef struct vx_plugin {
   char *name;   /* copy of desc->name, owned */
   char *origin; /* the file it was loaded from, or "<builtin>", owned */
@@ -39,6 +41,7 @@ typedef struct vx_plugin {
   atomic_uint refs;
   char sha256[65]; /* hex digest of the file's content, "" in-process */
   char *copy;      /* the content-addressed copy mapped, owned, or NULL */
+  vx_strategy_stats *stats; /* evaluation errors of its name (never NULL) */
 } vx_plugin;
 
 typedef struct vx_plugin_host vx_plugin_host;

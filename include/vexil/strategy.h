@@ -194,8 +194,12 @@ typedef struct vx_strategy_descriptor {
   int (*compile)(void *module_state, const char *flag, const vx_param *params,
                  size_t n_params, void **instance, char *errbuf, size_t errlen);
 
-  /* Required. 1 when the strategy is on for ctx, 0 when off. See the
-   * thread contract above: concurrent, no allocation, no blocking. */
+  /* Required. 1 when the strategy is on for ctx, 0 when off, or a
+   * negative VX_E* code when it cannot decide. The host fails closed:
+   * only exactly 1 is on; an error (or any other value) is off, counted
+   * in vexil_strategy_errors_total{strategy} and logged at most once a
+   * minute. See the thread contract above: concurrent, no allocation, no
+   * blocking. */
   int (*evaluate)(const void *instance, const vx_context *ctx);
 
   /* Required. Frees one instance made by compile. */

@@ -181,9 +181,16 @@ static int run_case(vx_plugin *p, const char *flag, const json_t *c,
     vx_plugin_free_instance(p, inst);
     return 1;
   }
-  int got = p->desc->evaluate(inst, &ctx.ctx) != 0;
+  rc = p->desc->evaluate(inst, &ctx.ctx);
   vx_context_json_dispose(&ctx);
   vx_plugin_free_instance(p, inst);
+  if (rc != 0 && rc != 1) {
+    printf("FAIL %s: evaluate returned %d (%s), neither 1 nor 0: the daemon "
+           "serves that as off and counts it as an error\n",
+           name, rc, rc < 0 ? vx_errname(rc) : "not a VX_E* code");
+    return 1;
+  }
+  int got = rc == 1;
   if (got != json_is_true(expect)) {
     char *ctext = cjson ? json_dumps(cjson, JSON_COMPACT) : NULL;
     printf("FAIL %s: expected %s, got %s (context %s)\n", name,

@@ -39,21 +39,11 @@ static int make_plugdir(void) {
  * by_rename through a new file renamed over it, as install(1) does. */
 static void copy_plugin(const char *fixture_dir, const char *name,
                         const char *as, bool by_rename) {
-  char src[512], dst[600], final[512], buf[65536];
+  char src[512], dst[512];
   CU_ASSERT_EQUAL_FATAL(make_plugdir(), 0);
   snprintf(src, sizeof src, "%s/%s.so", fixture_dir, name);
-  snprintf(final, sizeof final, "%s/%s", plugdir, as);
-  snprintf(dst, sizeof dst, "%s%s", final, by_rename ? ".new" : "");
-  int in = open(src, O_RDONLY);
-  int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  CU_ASSERT_FATAL(in >= 0 && out >= 0);
-  ssize_t n;
-  while ((n = read(in, buf, sizeof buf)) > 0)
-    CU_ASSERT_EQUAL_FATAL(write(out, buf, (size_t)n), n);
-  close(in);
-  close(out);
-  if (by_rename)
-    CU_ASSERT_EQUAL(rename(dst, final), 0);
+  snprintf(dst, sizeof dst, "%s/%s", plugdir, as);
+  CU_ASSERT_EQUAL_FATAL(vxh_copy_file(src, dst, by_rename), 0);
 }
 
 static void put_plugin(const char *fixture_dir, const char *name,
@@ -122,15 +112,7 @@ static const char *version_of(const char *strategy) {
 }
 
 static bool log_contains(const char *needle) {
-  FILE *f = fopen(d.log_path, "r");
-  if (f == NULL)
-    return false;
-  char line[4096];
-  bool found = false;
-  while (!found && fgets(line, sizeof line, f) != NULL)
-    found = strstr(line, needle) != NULL;
-  fclose(f);
-  return found;
+  return vxh_log_count(&d, needle) > 0;
 }
 
 static void test_reload_loads_a_plugin_added_at_run_time(void) {
