@@ -130,23 +130,6 @@ vx_plugin *vx_plugin_host_at(const vx_plugin_host *host, size_t i);
 void vx_plugin_ref(vx_plugin *p);
 void vx_plugin_unref(vx_plugin *p);
 
-/* Modes of vx_plugin_compile (and vx_flag_compile, which passes its own). */
-#define VX_COMPILE_STRICT 1u /* refuse any problem (admin writes) */
-
-/* Checks parameters against the plugin's table, then compiles an instance.
- * params is a JSON object (or NULL = none); values may be strings,
- * numbers, booleans or arrays of strings (joined with ","), as Unleash
- * and our admin API send them. The host checks required parameters and
- * each declared type first ("rollout: must be 0..100, got 140"), then calls
- * the plugin's compile. On success *instance holds a new instance to be
- * released with vx_plugin_free_instance. When the plugin accepted the
- * parameters with a warning (see strategy.h), VX_COMPILE_STRICT turns the
- * warning into VX_EINVAL; otherwise 0 is returned with the warning left in
- * err (err[0] == '\0' when there is none). */
-int vx_plugin_compile(vx_plugin *p, const char *flag, const json_t *params,
-                      unsigned mode, void **instance, char *err, size_t errlen);
-void vx_plugin_free_instance(vx_plugin *p, void *instance);
-
 /* The folder of built-in plugins for this binary: "<exe dir>/../plugins"
  * when it exists (a build tree), else the installed VX_PLUGINDIR. Static
  * storage; the caller does not free it. */

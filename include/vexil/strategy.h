@@ -181,8 +181,11 @@ typedef struct vx_strategy_descriptor {
 
   /* Required. Parse and precompute everything for one strategy of one flag.
    * `flag` is the flag's key (the default group for sticky rollouts).
-   * params[0..n_params) are the strategy's parameters as given (unknown
-   * names are passed through). On success store a new instance in
+   * params[0..n_params) are the strategy's parameters as given. The host
+   * refuses a name the parameter table does not declare on an admin
+   * write; an import keeps it with a warning, and it is passed through
+   * ("groupId" and "stickiness", read by the core for strategy variants,
+   * are always accepted). On success store a new instance in
    * *instance and return 0; on failure write a message a release manager
    * can act on into errbuf (always NUL-terminated, errlen > 0) and return
    * VX_EINVAL (or another negative VX_E*).

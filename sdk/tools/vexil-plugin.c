@@ -36,6 +36,7 @@
 
 #include "context.h"
 #include "log.h"
+#include "plugin_compile.h"
 #include "plugin_host.h"
 
 #ifndef VX_VERSION
