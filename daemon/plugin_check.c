@@ -1,0 +1,495 @@
+/* plugin_check.c - a plugin exercised in a forked child before it is
+ * mapped (see plugin_check.h). */
+#include "plugin_check.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host_api.h"
+
+/* ------------------------------------------------------------- uses */
+
+int vx_check_uses_add(vx_check_uses *u, const char *flag, const char *env,
+                      int index, const json_t *params) {
+  char err[256];
+  vx_params ps;
+  int rc = vx_params_from_json(params, &ps, err, sizeof err);
+  if (rc != 0) {
+    vx_params_dispose(&ps);
+    return rc;
+  }
+  if (u->n == u->cap) {
+    size_t cap = u->cap ? u->cap * 2 : 16;
+    vx_check_use *items = realloc(u->items, cap * sizeof *items);
+    if (items == NULL) {
+      vx_params_dispose(&ps);
+      return VX_ENOMEM;
+    }
+    u->items = items;
+    u->cap = cap;
+  }
+  vx_check_use *e = &u->items[u->n];
+  *e = (vx_check_use){.flag = strdup(flag),
+                      .env = strdup(env),
+                      .index = index,
+                      .params = ps.list,
+                      .n_params = ps.n};
+  /* The names belong to the JSON object: own copies. */
+  bool ok = e->flag != NULL && e->env != NULL;
+  for (size_t i = 0; i < ps.n; i++)
+    ok = (ps.list[i].name = strdup(ps.list[i].name)) != NULL && ok;
+  u->n++; /* disposed with the others, even when incomplete */
+  return ok ? 0 : VX_ENOMEM;
+}
+
+void vx_check_uses_dispose(vx_check_uses *u) {
+  for (size_t i = 0; i < u->n; i++) {
+    vx_check_use *e = &u->items[i];
+    for (size_t j = 0; j < e->n_params; j++) {
+      free((char *)e->params[j].name);
+      free((char *)e->params[j].value);
+    }
+    free(e->params);
+    free(e->flag);
+    free(e->env);
+  }
+  free(u->items);
+  *u = (vx_check_uses){0};
+}
+
+/* --------------------------------------------------- generated contexts */
+
+#define LONG_LEN 65536 /* bytes of the long values */
+
+/* Unleash contexts, as JSON; "LONG" stands for a 64 KiB value. */
+static const char *const context_json[] = {
+    "{}",
+    "{\"userId\": \"user-1\", \"sessionId\": \"session-1\", "
+    "\"remoteAddress\": \"127.0.0.1\", \"environment\": \"production\", "
+    "\"appName\": \"web\"}",
+    "{\"userId\": \"alice@example.com\", \"remoteAddress\": \"10.1.2.3\"}",
+    "{\"userId\": \"42\", \"sessionId\": \"s-42\", \"remoteAddress\": "
+    "\"::1\"}",
+    "{\"userId\": \"\\u00fcn\\u00efc\\u00f6d\\u00e9-\\u7528\\u6237\", "
+    "\"remoteAddress\": \"2001:db8::1\"}",
+    "{\"sessionId\": \"only-a-session\", \"remoteAddress\": "
+    "\"::ffff:192.0.2.1\"}",
+    "{\"userId\": \"\", \"sessionId\": \"\", \"remoteAddress\": \"\", "
+    "\"environment\": \"\", \"appName\": \"\", \"currentTime\": \"\"}",
+    "{\"userId\": \"-1\", \"remoteAddress\": \"not-an-address\", "
+    "\"currentTime\": \"not a date\"}",
+    "{\"userId\": \"u-leap\", \"remoteAddress\": \"255.255.255.255\", "
+    "\"currentTime\": \"2024-02-29T23:59:59.999Z\"}",
+    "{\"userId\": \"u-epoch\", \"remoteAddress\": \"0.0.0.0\", "
+    "\"currentTime\": \"1970-01-01T00:00:00Z\"}",
+    "{\"userId\": \"u-far\", \"remoteAddress\": \"fe80::1%eth0\", "
+    "\"currentTime\": \"9999-12-31T23:59:59+14:00\"}",
+    "{\"userId\": \"u-props\", \"properties\": {\"plan\": \"gold\", "
+    "\"country\": \"NO\", \"tenantId\": \"t-1\", \"appVersion\": \"2.1.0\", "
+    "\"region\": \"eu-west-1\", \"email\": \"a@b.c\"}}",
+    "{\"userId\": \"1e309\", \"properties\": {\"count\": 1e308, \"ratio\": "
+    "-0.0, \"flag\": true, \"nothing\": null, \"\": \"empty name\"}}",
+    "{\"userId\": \"nul\\u0000inside\", \"sessionId\": \"\\u0000\", "
+    "\"properties\": {\"with nul\": \"x\\u0000y\"}}",
+    "{\"userId\": LONG, \"sessionId\": LONG, \"remoteAddress\": LONG, "
+    "\"environment\": LONG, \"appName\": LONG, \"currentTime\": LONG, "
+    "\"properties\": {\"long\": LONG}}",
+};
+#define N_CONTEXTS (sizeof context_json / sizeof context_json[0])
+
+static const char *const context_labels[N_CONTEXTS] = {
+    "the empty context",
+    "userId user-1, sessionId, remoteAddress 127.0.0.1, environment, appName",
+    "userId alice@example.com, remoteAddress 10.1.2.3",
+    "userId 42, remoteAddress ::1",
+    "a non-ASCII userId, remoteAddress 2001:db8::1",
+    "a sessionId only, remoteAddress ::ffff:192.0.2.1",
+    "every field an empty string",
+    "userId -1, remoteAddress and currentTime that do not parse",
+    "currentTime 2024-02-29T23:59:59.999Z, remoteAddress 255.255.255.255",
+    "currentTime 1970-01-01T00:00:00Z, remoteAddress 0.0.0.0",
+    "currentTime 9999-12-31T23:59:59+14:00, remoteAddress fe80::1%eth0",
+    "properties plan, country, tenantId, appVersion, region, email",
+    "numbers, booleans, null and an empty property name",
+    "NUL bytes inside values",
+    "every field and a property 64 KiB long",
+};
+
+static vx_context_json contexts[N_CONTEXTS];
+static bool contexts_built;
+
+/* context_json[i] with LONG replaced by a 64 KiB string, malloc'ed. */
+static char *expand(const char *tmpl) {
+  size_t n = 0;
+  for (const char *p = tmpl; (p = strstr(p, "LONG")) != NULL; p += 4)
+    n++;
+  char *out = malloc(strlen(tmpl) + n * (LONG_LEN + 2) + 1);
+  if (out == NULL)
+    return NULL;
+  char *o = out;
+  for (const char *p = tmpl; *p != '\0';) {
+    if (strncmp(p, "LONG", 4) == 0) {
+      *o++ = '"';
+      for (size_t i = 0; i < LONG_LEN; i++)
+        *o++ = (char)('a' + i % 26);
+      *o++ = '"';
+      p += 4;
+    } else {
+      *o++ = *p++;
+    }
+  }
+  *o = '\0';
+  return out;
+}
+
+const vx_context_json *vx_check_contexts(size_t *n,
+                                         const char *const **labels) {
+  *n = N_CONTEXTS;
+  if (labels != NULL)
+    *labels = context_labels;
+  if (contexts_built)
+    return contexts;
+  for (size_t i = 0; i < N_CONTEXTS; i++) {
+    char *text = expand(context_json[i]);
+    json_t *obj = text != NULL ? json_loads(text, JSON_ALLOW_NUL, NULL) : NULL;
+    free(text);
+    char err[128];
+    int rc = obj != NULL
+                 ? vx_context_from_json(obj, &contexts[i], err, sizeof err)
+                 : VX_ENOMEM;
+    json_decref(obj); /* the context keeps its own reference */
+    if (rc != 0) {
+      for (size_t j = 0; j < i; j++)
+        vx_context_json_dispose(&contexts[j]);
+      return NULL;
+    }
+  }
+  contexts_built = true;
+  return contexts;
+}
+
+/* ------------------------------------------------------- the child */
+
+typedef enum step {
+  STEP_START = 0,
+  STEP_DLOPEN,
+  STEP_ENTRY,
+  STEP_DESCRIPTOR,
+  STEP_INIT,
+  STEP_COMPILE,
+  STEP_EVALUATE,
+  STEP_FREE,
+  STEP_FINI,
+  STEP_DONE
+} step;
+
+static const char *const step_names[] = {
+    "start",
+    "dlopen (the module's constructors)",
+    "vexil_strategy_entry",
+    "the descriptor checks",
+    "init",
+    "compile",
+    "evaluate",
+    "free_instance",
+    "fini",
+    "done",
+};
+
+/* Progress, written by the child, read by the parent: a page shared
+ * across the fork. */
+typedef struct progress {
+  atomic_uint beat; /* +1 at each call into the plugin */
+  atomic_int step;
+  atomic_long use;    /* index in the uses, -1 none (-2: the no-use compile) */
+  atomic_int context; /* index in the contexts, -1 none */
+} progress;
+
+/* The child's outcome, written once to the pipe (one write of less than
+ * PIPE_BUF bytes is atomic). */
+typedef struct report {
+  int rc; /* 0, or the refusal's code */
+  char name[128];
+  char message[900];
+} report;
+
+static void mark(progress *pg, step s, long use, int ctx) {
+  atomic_store(&pg->use, use);
+  atomic_store(&pg->context, ctx);
+  atomic_store(&pg->step, (int)s);
+  atomic_fetch_add(&pg->beat, 1);
+}
+
+__attribute__((noreturn)) static void finish(int fd, report *r) {
+  ssize_t ignored = write(fd, r, sizeof *r);
+  (void)ignored;
+  _exit(0);
+}
+
+static void quiet_log(vx_log_level level, const char *plugin, const char *fmt,
+                      ...) {
+  (void)level, (void)plugin, (void)fmt; /* vx_log takes a lock */
+}
+
+/* Compiles use u (NULL: no parameters), evaluates on every context,
+ * frees. */
+static void exercise(progress *pg, vx_plugin *p, const vx_check_use *u, long ui,
+                     const vx_context_json *ctxs, size_t n_ctxs) {
+  char err[512] = "";
+  void *inst = NULL;
+  mark(pg, STEP_COMPILE, ui, -1);
+  int rc = vx_plugin_compile_params(p, u ? u->flag : "vexil-check",
+                                    u ? u->params : NULL, u ? u->n_params : 0,
+                                    0, &inst, err, sizeof err, NULL);
+  if (rc != 0)
+    return; /* refused parameters: the flag is off, no crash */
+  for (size_t k = 0; k < n_ctxs; k++) {
+    vx_context c = ctxs[k].ctx; /* a fresh time cache each call */
+    mark(pg, STEP_EVALUATE, ui, (int)k);
+    p->desc->evaluate(inst, &c);
+  }
+  mark(pg, STEP_FREE, ui, -1);
+  p->desc->free_instance(p->state, inst);
+}
+
+__attribute__((noreturn)) static void
+child(const char *path, bool full, const vx_check_uses *uses,
+      const vx_context_json *ctxs, size_t n_ctxs, progress *pg, int fd) {
+  /* Crashes must end the child with their own signal: undo the mask the
+   * daemon's threads run with and any handler (a sanitizer's). */
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  static const int crash[] = {SIGSEGV, SIGBUS, SIGILL,  SIGFPE, SIGABRT,
+                              SIGTRAP, SIGSYS, SIGTERM, SIGINT, SIGHUP};
+  for (size_t i = 0; i < sizeof crash / sizeof crash[0]; i++)
+    signal(crash[i], SIG_DFL);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  report r = {.rc = 0};
+  mark(pg, STEP_DLOPEN, -1, -1);
+  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL) {
+    const char *dl = dlerror();
+    r.rc = VX_EIO;
+    snprintf(r.message, sizeof r.message, "dlopen failed: %s",
+             dl ? dl : "unknown error");
+    finish(fd, &r);
+  }
+  mark(pg, STEP_ENTRY, -1, -1);
+  void *sym = dlsym(h, VX_STRATEGY_ENTRY_SYMBOL);
+  vx_strategy_entry_fn entry;
+  memcpy(&entry, &sym, sizeof entry);
+  const vx_strategy_descriptor *d = sym != NULL ? entry() : NULL;
+  if (d == NULL) {
+    r.rc = VX_EABI;
+    snprintf(r.message, sizeof r.message,
+             sym == NULL ? "%s is missing, host expects that symbol"
+                         : "%s returned NULL, host expects a descriptor",
+             VX_STRATEGY_ENTRY_SYMBOL);
+    finish(fd, &r);
+  }
+  mark(pg, STEP_DESCRIPTOR, -1, -1);
+  r.rc = vx_plugin_check_descriptor(d, r.message, sizeof r.message);
+  if (r.rc != 0 || !full) {
+    if (r.rc == 0)
+      snprintf(r.name, sizeof r.name, "%s", d->name);
+    finish(fd, &r);
+  }
+  snprintf(r.name, sizeof r.name, "%s", d->name);
+  vx_host_api host = *vx_host_api_get();
+  host.log = quiet_log;
+  vx_plugin p = {.name = r.name, .desc = d};
+  atomic_init(&p.refs, 1u << 30); /* never finalised by an unref here */
+  if (d->init != NULL) {
+    mark(pg, STEP_INIT, -1, -1);
+    int rc = d->init(&host, &p.state);
+    if (rc != 0) {
+      r.rc = VX_EPLUGIN;
+      snprintf(r.message, sizeof r.message,
+               "init returned %d (%s), host expects 0", rc, vx_strerror(rc));
+      finish(fd, &r);
+    }
+  }
+  for (size_t i = 0; i < uses->n; i++)
+    exercise(pg, &p, &uses->items[i], (long)i, ctxs, n_ctxs);
+  if (uses->n == 0)
+    exercise(pg, &p, NULL, -2, ctxs, n_ctxs);
+  if (d->fini != NULL) {
+    mark(pg, STEP_FINI, -1, -1);
+    d->fini(p.state);
+  }
+  mark(pg, STEP_DONE, -1, -1);
+  finish(fd, &r);
+}
+
+/* ------------------------------------------------------- the parent */
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Where the child was, for messages: "compile (flag f in env,
+ * strategies[2])", "evaluate (...), on generated context 3: ...". */
+static void where(const progress *pg, const vx_check_uses *uses,
+                  const char *const *labels, char *out, size_t len) {
+  int s = atomic_load(&pg->step);
+  long u = atomic_load(&pg->use);
+  int c = atomic_load(&pg->context);
+  int n =
+      snprintf(out, len, "%s", s >= 0 && s <= STEP_DONE ? step_names[s] : "?");
+  if (n < 0 || (size_t)n >= len)
+    return;
+  if (u >= 0 && uses != NULL && (size_t)u < uses->n)
+    n +=
+        snprintf(out + n, len - (size_t)n, " (flag %s in %s, strategies[%d])",
+                 uses->items[u].flag, uses->items[u].env, uses->items[u].index);
+  else if (u == -2)
+    n += snprintf(out + n, len - (size_t)n,
+                  " (no flag uses it: without parameters)");
+  if (c >= 0 && labels != NULL && n >= 0 && (size_t)n < len)
+    snprintf(out + n, len - (size_t)n, ", on generated context %d: %s", c,
+             labels[c]);
+}
+
+/* Runs one child and judges it. */
+static int run(const char *path, int timeout_ms, bool full,
+               const vx_check_uses *uses, report *r, char *why, size_t whylen) {
+  static const vx_check_uses no_uses = {0};
+  size_t n_ctxs = 0;
+  const char *const *labels = NULL;
+  const vx_context_json *ctxs = NULL;
+  if (full && (ctxs = vx_check_contexts(&n_ctxs, &labels)) == NULL) {
+    snprintf(why, whylen, "out of memory");
+    return VX_ENOMEM;
+  }
+  progress *pg = mmap(NULL, sizeof *pg, PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  int fds[2] = {-1, -1};
+  if (pg == MAP_FAILED || pipe2(fds, O_CLOEXEC) != 0) {
+    snprintf(why, whylen, "cannot start the pre-load check: %s",
+             strerror(errno));
+    if (pg != MAP_FAILED)
+      munmap(pg, sizeof *pg);
+    return VX_EIO;
+  }
+  atomic_init(&pg->beat, 0);
+  atomic_init(&pg->step, STEP_START);
+  atomic_init(&pg->use, -1);
+  atomic_init(&pg->context, -1);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    child(path, full, uses ? uses : &no_uses, ctxs, n_ctxs, pg, fds[1]);
+  }
+  close(fds[1]);
+  if (pid < 0) {
+    snprintf(why, whylen, "cannot start the pre-load check: fork: %s",
+             strerror(errno));
+    close(fds[0]);
+    munmap(pg, sizeof *pg);
+    return VX_EIO;
+  }
+  size_t got = 0;
+  unsigned last_beat = atomic_load(&pg->beat);
+  long last_change = now_ms();
+  bool hung = false, gone = false, eof = false;
+  int status = 0;
+  while (!gone) {
+    struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+    if (!eof && poll(&pfd, 1, 20) > 0) {
+      char extra[64]; /* anything past the report is dropped */
+      ssize_t k = got < sizeof *r
+                      ? read(fds[0], (char *)r + got, sizeof *r - got)
+                      : read(fds[0], extra, sizeof extra);
+      if (k > 0 && got < sizeof *r)
+        got += (size_t)k;
+      eof = k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN);
+    } else if (eof) {
+      struct timespec ts = {0, 5 * 1000000L};
+      nanosleep(&ts, NULL);
+    }
+    /* The pipe may outlive the child (a grandchild holding it). */
+    gone = waitpid(pid, &status, WNOHANG) == pid;
+    unsigned beat = atomic_load(&pg->beat);
+    if (beat != last_beat) {
+      last_beat = beat;
+      last_change = now_ms();
+    } else if (!gone && now_ms() - last_change >= timeout_ms) {
+      hung = true;
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      gone = true;
+    }
+  }
+  /* What the child wrote before it ended is in the pipe still. */
+  ssize_t k;
+  while (got < sizeof *r &&
+         (k = read(fds[0], (char *)r + got, sizeof *r - got)) > 0)
+    got += (size_t)k;
+  close(fds[0]);
+  char at[768];
+  where(pg, uses, labels, at, sizeof at);
+  munmap(pg, sizeof *pg);
+  if (hung) {
+    snprintf(why, whylen,
+             "%s did not return within %d ms during the pre-load check "
+             "(killed)",
+             at, timeout_ms);
+    return VX_EPLUGIN;
+  }
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    const char *abbrev = sigabbrev_np(sig);
+    snprintf(why, whylen,
+             "killed by SIG%s (%s) in %s during the pre-load check",
+             abbrev ? abbrev : "?", sigdescr_np(sig) ?: "?", at);
+    return VX_EPLUGIN;
+  }
+  if (got < sizeof *r || WEXITSTATUS(status) != 0) {
+    snprintf(why, whylen,
+             "exited with status %d in %s during the pre-load check (a "
+             "plugin must never exit)",
+             WIFEXITED(status) ? WEXITSTATUS(status) : -1, at);
+    return VX_EPLUGIN;
+  }
+  r->name[sizeof r->name - 1] = '\0';
+  r->message[sizeof r->message - 1] = '\0';
+  if (r->rc != 0)
+    snprintf(why, whylen, "%s", r->message);
+  return r->rc;
+}
+
+int vx_plugin_check(const char *path, int timeout_ms,
+                    vx_check_between_fn between, void *arg, char *name,
+                    size_t namelen, char *why, size_t whylen) {
+  if (name != NULL && namelen > 0)
+    name[0] = '\0';
+  report r;
+  int rc = run(path, timeout_ms, false, NULL, &r, why, whylen);
+  if (rc != 0)
+    return rc;
+  if (name != NULL)
+    snprintf(name, namelen, "%s", r.name);
+  vx_check_uses uses = {0};
+  if (between != NULL)
+    rc = between(r.name, arg, &uses, why, whylen);
+  if (rc == 0)
+    rc = run(path, timeout_ms, true, &uses, &r, why, whylen);
+  vx_check_uses_dispose(&uses);
+  return rc;
+}

@@ -1,0 +1,94 @@
+/*
+ * plugin_check.h - a plugin exercised in a forked child before the daemon
+ * maps it, so that one that crashes, aborts, exits or hangs is refused
+ * instead of taking the service down.
+ *
+ * The check runs two children, one after the other, on the file the
+ * daemon would map (the content-addressed copy, plugin_host.h):
+ *   1. dlopen (the module's constructors run), the entry symbol, the
+ *      descriptor checks: the strategy's name is then known;
+ *   2. in the parent, between the two: the caller's `between` function
+ *      may refuse the name (already registered) and lists the strategies
+ *      of the flags that use it, with their real parameters (every flag,
+ *      every environment);
+ *   3. dlopen again, the descriptor checks, init, then for each use:
+ *      compile (as snapshots compile: lenient), evaluate on every
+ *      generated context (vx_check_contexts: empty, several userIds,
+ *      sessionIds, IPv4 and IPv6 remoteAddresses, dates, properties, long
+ *      and odd values), free_instance; without any use, one compile
+ *      without parameters (and evaluate when it is accepted); then fini.
+ * Each call into the plugin (dlopen with its constructors, the entry, init,
+ * each compile, each evaluate, free_instance, fini) must return within
+ * timeout_ms, or the child is killed and the plugin refused as hung.
+ *
+ * The child runs after fork in a multithreaded process: it takes no lock
+ * another thread may hold. It does not log, does not use jansson, hands
+ * the plugin a host table whose log does nothing, reports its progress in
+ * a shared page and its outcome through a pipe, and ends with _exit. (It
+ * does use malloc, which glibc makes safe after fork, and which plugins
+ * call anyway through host->alloc.) Everything it reads (the uses, the
+ * contexts) is prepared by the parent before fork.
+ *
+ * What this does not prove: that the plugin never crashes. It runs the
+ * plugin on the parameters in use and the generated contexts only; a
+ * context or a later admin write it has not seen may still crash it, and
+ * once loaded a plugin runs in the daemon's address space.
+ */
+#ifndef VX_PLUGIN_CHECK_H
+#define VX_PLUGIN_CHECK_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "context.h"
+#include "plugin_compile.h"
+
+/* One strategy of one flag that uses the plugin, its parameters as text.
+ * Everything owned. */
+typedef struct vx_check_use {
+  char *flag; /* the flag's key: compile's `flag` */
+  char *env;  /* the environment, for messages */
+  int index;  /* its place in the definition's "strategies" */
+  vx_param *params;
+  size_t n_params;
+} vx_check_use;
+
+typedef struct vx_check_uses {
+  vx_check_use *items;
+  size_t n, cap;
+} vx_check_uses;
+
+/* Appends a use (copies everything; params is a JSON object or NULL).
+ * Returns 0, VX_ETYPE when a parameter cannot be given to a plugin (the
+ * use is then left out: compiling it would fail before the plugin runs),
+ * or VX_ENOMEM. */
+int vx_check_uses_add(vx_check_uses *u, const char *flag, const char *env,
+                      int index, const json_t *params);
+void vx_check_uses_dispose(vx_check_uses *u);
+
+/* Called in the parent between the two children with the strategy's
+ * name: returns 0 and fills *uses, or a negative VX_E* with why (the
+ * check then stops, refusing the plugin with that reason). */
+typedef int (*vx_check_between_fn)(const char *name, void *arg,
+                                   vx_check_uses *uses, char *why,
+                                   size_t whylen);
+
+/* The contexts the check evaluates on, built from JSON (in the parent):
+ * *n of them, each with a one-line description for messages. Static
+ * storage, built on first use (control thread). NULL on out-of-memory. */
+const vx_context_json *vx_check_contexts(size_t *n, const char *const **labels);
+
+/* Checks the module at path. between may be NULL (no uses). Returns 0
+ * when it passed; otherwise a negative VX_E* and why says what happened
+ * ("killed by SIGSEGV in evaluate (flag checkout in production,
+ * strategies[0]), on generated context 3: ..."; "did not return from init
+ * within 3000 ms"; or the descriptor's refusal, "abi_major is 2, host
+ * supports 1"): VX_EPLUGIN for a crash, an exit, a hang or a failed
+ * init, VX_EABI / VX_EINVAL / VX_EIO for what loading refuses anyway,
+ * VX_EIO when the child could not be started. name (may be NULL)
+ * receives the strategy's name once known, else "". */
+int vx_plugin_check(const char *path, int timeout_ms,
+                    vx_check_between_fn between, void *arg, char *name,
+                    size_t namelen, char *why, size_t whylen);
+
+#endif
