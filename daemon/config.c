@@ -60,6 +60,8 @@ static const key keys[] = {
      0},
     {"log_level", "VEXIL_LOG_LEVEL", "log-level", K_LEVEL, F(log_level), 0, 0},
     {"demo", "VEXIL_DEMO", "demo", K_BOOL, F(demo), 0, 0},
+    {"plugin_check_timeout_ms", "VEXIL_PLUGIN_CHECK_TIMEOUT_MS",
+     "plugin-check-timeout-ms", K_INT, F(plugin_check_timeout_ms), 0, 600000},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -75,6 +77,7 @@ void vx_config_defaults(vx_config *cfg) {
   cfg->threads = 16;
   cfg->max_streams = 256;
   cfg->log_level = VX_LOG_INFO;
+  cfg->plugin_check_timeout_ms = 3000;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)

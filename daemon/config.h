@@ -16,6 +16,10 @@
  *   access log           access_log            VEXIL_ACCESS_LOG      false
  *   log level            log_level             VEXIL_LOG_LEVEL       info
  *   demo flags           demo                  VEXIL_DEMO            false
+ *   plugin check limit   plugin_check_timeout_ms
+ *                        VEXIL_PLUGIN_CHECK_TIMEOUT_MS               3000
+ *     (ms each call into a plugin may take in the pre-load check,
+ *      plugin_check.h; 0 turns the check off)
  */
 #ifndef VX_CONFIG_H
 #define VX_CONFIG_H
@@ -43,6 +47,9 @@ typedef struct vx_config {
   bool access_log;
   vx_log_level log_level;
   bool demo; /* seed demo flags into an empty database */
+  /* Each call into a plugin in the pre-load check (a forked child,
+   * plugin_check.h) must return within this many ms; 0: no check. */
+  int plugin_check_timeout_ms;
 } vx_config;
 
 /* What the command line asks for. */
@@ -70,7 +77,8 @@ int vx_config_load_env(vx_config *cfg, char *const *envp, char *err,
  *   --config FILE (or VEXIL_CONFIG), --listen ADDR:PORT, --database PATH,
  *   --data-dir DIR, --plugin-dir DIR (repeatable, replaces the list),
  *   --default-environment NAME, --open-evaluation, --access-log,
- *   --log-level LEVEL, --demo, --check-config, --version, --help.
+ *   --log-level LEVEL, --demo, --plugin-check-timeout-ms MS,
+ *   --check-config, --version, --help.
  * Fills cfg (database resolved against data_dir) and *action. Returns 0,
  * or VX_EINVAL with a message in err. argv[0] is the program name. */
 int vx_config_from_args(int argc, char **argv, char *const *envp,

@@ -6,8 +6,8 @@
  * on when its segments' and its own constraints all hold and its plugin
  * says yes: evaluate returned exactly 1. Any other result than 0 or 1 (a
  * VX_E* error) is off too, fail closed, and is counted and logged
- * (strategy_stats.h). The variant comes from the deciding strategy's variants when it
- * has any that can be chosen, else from the flag's.
+ * (strategy_stats.h). The variant comes from the deciding strategy's variants
+ * when it has any that can be chosen, else from the flag's.
  *
  * Reasons: DISABLED (switched off in the environment), STATIC (on for
  * everyone), TARGETING_MATCH (a constraint, segment, list or override

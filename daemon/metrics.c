@@ -329,6 +329,30 @@ static void render_strategy_errors(FILE *f) {
   }
 }
 
+static void put_refused(const char *file, const char *name, void *arg) {
+  FILE *f = arg;
+  fputs("vexil_plugin_refused{file=\"", f);
+  put_label(f, file, strlen(file));
+  fputs("\",strategy=\"", f);
+  put_label(f, name, strlen(name));
+  fputs("\"} 1\n", f);
+}
+
+static void render_refused(FILE *f, vx_plugin_host *host) {
+  fputs("# HELP vexil_plugins_refused Plugin files refused at start or by "
+        "the last reload (see the log): a strategy refused at start is not "
+        "loaded and its flags are off; one refused on reload keeps its "
+        "previous version.\n# TYPE vexil_plugins_refused gauge\n",
+        f);
+  fprintf(f, "vexil_plugins_refused %zu\n",
+          vx_plugin_host_each_refused(host, NULL, NULL));
+  fputs("# HELP vexil_plugin_refused One series per refused plugin file, "
+        "with its strategy when known.\n"
+        "# TYPE vexil_plugin_refused gauge\n",
+        f);
+  vx_plugin_host_each_refused(host, put_refused, f);
+}
+
 int vx_metrics_render(vx_service *svc, char **out, size_t *len) {
   *out = NULL;
   *len = 0;
@@ -351,6 +375,7 @@ int vx_metrics_render(vx_service *svc, char **out, size_t *len) {
             "# HELP vexil_plugins_loaded Strategy plugins loaded.\n"
             "# TYPE vexil_plugins_loaded gauge\nvexil_plugins_loaded %zu\n",
             vx_plugin_host_count(vx_service_plugins(svc)));
+    render_refused(f, vx_service_plugins(svc));
   }
   if (fclose(f) != 0) {
     free(*out);

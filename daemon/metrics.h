@@ -13,6 +13,10 @@
  *                                                  served as off
  *   vexil_open_streams                             gauge
  *   vexil_revision, vexil_plugins_loaded           gauges (from the service)
+ *   vexil_plugins_refused                          gauge: plugin files refused
+ *                                                  at start or by the last
+ *                                                  reload
+ *   vexil_plugin_refused{file, strategy}           gauge, 1 per refused file
  *
  * Routes are identified by a small index handed out by vx_metrics_route
  * (at start, by http.c); flags by key in a fixed table of

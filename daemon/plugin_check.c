@@ -22,8 +22,8 @@
 
 /* ------------------------------------------------------------- uses */
 
-int vx_check_uses_add(vx_check_uses *u, const char *flag, const char *env,
-                      int index, const json_t *params) {
+int vx_check_uses_add(vx_check_uses *u, const char *strategy, const char *flag,
+                      const char *env, int index, const json_t *params) {
   char err[256];
   vx_params ps;
   int rc = vx_params_from_json(params, &ps, err, sizeof err);
@@ -42,13 +42,14 @@ int vx_check_uses_add(vx_check_uses *u, const char *flag, const char *env,
     u->cap = cap;
   }
   vx_check_use *e = &u->items[u->n];
-  *e = (vx_check_use){.flag = strdup(flag),
+  *e = (vx_check_use){.strategy = strdup(strategy),
+                      .flag = strdup(flag),
                       .env = strdup(env),
                       .index = index,
                       .params = ps.list,
                       .n_params = ps.n};
   /* The names belong to the JSON object: own copies. */
-  bool ok = e->flag != NULL && e->env != NULL;
+  bool ok = e->strategy != NULL && e->flag != NULL && e->env != NULL;
   for (size_t i = 0; i < ps.n; i++)
     ok = (ps.list[i].name = strdup(ps.list[i].name)) != NULL && ok;
   u->n++; /* disposed with the others, even when incomplete */
@@ -63,6 +64,7 @@ void vx_check_uses_dispose(vx_check_uses *u) {
       free((char *)e->params[j].value);
     }
     free(e->params);
+    free(e->strategy);
     free(e->flag);
     free(e->env);
   }
@@ -212,6 +214,7 @@ static const char *const step_names[] = {
 /* Progress, written by the child, read by the parent: a page shared
  * across the fork. */
 typedef struct progress {
+  char name[128];   /* the strategy's, once known */
   atomic_uint beat; /* +1 at each call into the plugin */
   atomic_int step;
   atomic_long use;    /* index in the uses, -1 none (-2: the no-use compile) */
@@ -237,6 +240,11 @@ __attribute__((noreturn)) static void finish(int fd, report *r) {
   ssize_t ignored = write(fd, r, sizeof *r);
   (void)ignored;
   _exit(0);
+}
+
+static void exit_at_once(int status, void *arg) {
+  (void)arg;
+  _exit(status);
 }
 
 static void quiet_log(vx_log_level level, const char *plugin, const char *fmt,
@@ -266,8 +274,8 @@ static void exercise(progress *pg, vx_plugin *p, const vx_check_use *u, long ui,
 }
 
 __attribute__((noreturn)) static void
-child(const char *path, bool full, const vx_check_uses *uses,
-      const vx_context_json *ctxs, size_t n_ctxs, progress *pg, int fd) {
+child(const char *path, const vx_check_uses *uses, const vx_context_json *ctxs,
+      size_t n_ctxs, progress *pg, int fd) {
   /* Crashes must end the child with their own signal: undo the mask the
    * daemon's threads run with and any handler (a sanitizer's). */
   sigset_t none;
@@ -278,6 +286,10 @@ child(const char *path, bool full, const vx_check_uses *uses,
   for (size_t i = 0; i < sizeof crash / sizeof crash[0]; i++)
     signal(crash[i], SIG_DFL);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* A plugin that calls exit() must not run the daemon's exit handlers
+   * here (stdio buffers copied from the parent would be written twice; a
+   * sanitizer's leak check would run): end at once, with its status. */
+  on_exit(exit_at_once, NULL);
   report r = {.rc = 0};
   mark(pg, STEP_DLOPEN, -1, -1);
   void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -303,11 +315,11 @@ child(const char *path, bool full, const vx_check_uses *uses,
   }
   mark(pg, STEP_DESCRIPTOR, -1, -1);
   r.rc = vx_plugin_check_descriptor(d, r.message, sizeof r.message);
-  if (r.rc != 0 || !full) {
-    if (r.rc == 0)
-      snprintf(r.name, sizeof r.name, "%s", d->name);
+  if (r.rc != 0)
     finish(fd, &r);
-  }
+  /* The name goes to the shared page at once: a crash below still
+   * reports it. */
+  snprintf(pg->name, sizeof pg->name, "%s", d->name);
   snprintf(r.name, sizeof r.name, "%s", d->name);
   vx_host_api host = *vx_host_api_get();
   host.log = quiet_log;
@@ -323,9 +335,14 @@ child(const char *path, bool full, const vx_check_uses *uses,
       finish(fd, &r);
     }
   }
-  for (size_t i = 0; i < uses->n; i++)
+  bool used = false;
+  for (size_t i = 0; i < uses->n; i++) {
+    if (strcmp(uses->items[i].strategy, d->name) != 0)
+      continue;
+    used = true;
     exercise(pg, &p, &uses->items[i], (long)i, ctxs, n_ctxs);
-  if (uses->n == 0)
+  }
+  if (!used)
     exercise(pg, &p, NULL, -2, ctxs, n_ctxs);
   if (d->fini != NULL) {
     mark(pg, STEP_FINI, -1, -1);
@@ -366,14 +383,15 @@ static void where(const progress *pg, const vx_check_uses *uses,
              labels[c]);
 }
 
-/* Runs one child and judges it. */
-static int run(const char *path, int timeout_ms, bool full,
-               const vx_check_uses *uses, report *r, char *why, size_t whylen) {
+/* Runs the child and judges it. */
+static int run(const char *path, int timeout_ms, const vx_check_uses *uses,
+               report *r, char *name, size_t namelen, char *why,
+               size_t whylen) {
   static const vx_check_uses no_uses = {0};
   size_t n_ctxs = 0;
   const char *const *labels = NULL;
-  const vx_context_json *ctxs = NULL;
-  if (full && (ctxs = vx_check_contexts(&n_ctxs, &labels)) == NULL) {
+  const vx_context_json *ctxs = vx_check_contexts(&n_ctxs, &labels);
+  if (ctxs == NULL) {
     snprintf(why, whylen, "out of memory");
     return VX_ENOMEM;
   }
@@ -387,6 +405,7 @@ static int run(const char *path, int timeout_ms, bool full,
       munmap(pg, sizeof *pg);
     return VX_EIO;
   }
+  pg->name[0] = '\0';
   atomic_init(&pg->beat, 0);
   atomic_init(&pg->step, STEP_START);
   atomic_init(&pg->use, -1);
@@ -394,7 +413,7 @@ static int run(const char *path, int timeout_ms, bool full,
   pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    child(path, full, uses ? uses : &no_uses, ctxs, n_ctxs, pg, fds[1]);
+    child(path, uses ? uses : &no_uses, ctxs, n_ctxs, pg, fds[1]);
   }
   close(fds[1]);
   if (pid < 0) {
@@ -419,8 +438,8 @@ static int run(const char *path, int timeout_ms, bool full,
       if (k > 0 && got < sizeof *r)
         got += (size_t)k;
       eof = k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN);
-    } else if (eof) {
-      struct timespec ts = {0, 5 * 1000000L};
+    } else if (eof) { /* the child is ending: reap it soon */
+      struct timespec ts = {0, 200 * 1000L};
       nanosleep(&ts, NULL);
     }
     /* The pipe may outlive the child (a grandchild holding it). */
@@ -444,6 +463,8 @@ static int run(const char *path, int timeout_ms, bool full,
   close(fds[0]);
   char at[768];
   where(pg, uses, labels, at, sizeof at);
+  if (name != NULL)
+    snprintf(name, namelen, "%.127s", pg->name);
   munmap(pg, sizeof *pg);
   if (hung) {
     snprintf(why, whylen,
@@ -474,22 +495,12 @@ static int run(const char *path, int timeout_ms, bool full,
   return r->rc;
 }
 
-int vx_plugin_check(const char *path, int timeout_ms,
-                    vx_check_between_fn between, void *arg, char *name,
-                    size_t namelen, char *why, size_t whylen) {
+int vx_plugin_check(const char *path, int timeout_ms, const vx_check_uses *uses,
+                    char *name, size_t namelen, char *why, size_t whylen) {
   if (name != NULL && namelen > 0)
     name[0] = '\0';
+  if (whylen > 0)
+    why[0] = '\0';
   report r;
-  int rc = run(path, timeout_ms, false, NULL, &r, why, whylen);
-  if (rc != 0)
-    return rc;
-  if (name != NULL)
-    snprintf(name, namelen, "%s", r.name);
-  vx_check_uses uses = {0};
-  if (between != NULL)
-    rc = between(r.name, arg, &uses, why, whylen);
-  if (rc == 0)
-    rc = run(path, timeout_ms, true, &uses, &r, why, whylen);
-  vx_check_uses_dispose(&uses);
-  return rc;
+  return run(path, timeout_ms, uses, &r, name, namelen, why, whylen);
 }

@@ -3,20 +3,17 @@
  * maps it, so that one that crashes, aborts, exits or hangs is refused
  * instead of taking the service down.
  *
- * The check runs two children, one after the other, on the file the
- * daemon would map (the content-addressed copy, plugin_host.h):
- *   1. dlopen (the module's constructors run), the entry symbol, the
- *      descriptor checks: the strategy's name is then known;
- *   2. in the parent, between the two: the caller's `between` function
- *      may refuse the name (already registered) and lists the strategies
- *      of the flags that use it, with their real parameters (every flag,
- *      every environment);
- *   3. dlopen again, the descriptor checks, init, then for each use:
- *      compile (as snapshots compile: lenient), evaluate on every
- *      generated context (vx_check_contexts: empty, several userIds,
- *      sessionIds, IPv4 and IPv6 remoteAddresses, dates, properties, long
- *      and odd values), free_instance; without any use, one compile
- *      without parameters (and evaluate when it is accepted); then fini.
+ * The check runs one child on the file the daemon would map (the
+ * content-addressed copy, plugin_host.h): dlopen (the module's
+ * constructors run), the entry symbol, the descriptor checks (the
+ * strategy's name is then known), init, then for each use of that name
+ * (the strategies of the flags that use it, with their real parameters,
+ * every flag, every environment, listed by the caller beforehand for all
+ * strategies at once): compile (as snapshots compile: lenient), evaluate
+ * on every generated context (vx_check_contexts: empty, several userIds,
+ * sessionIds, IPv4 and IPv6 remoteAddresses, dates, properties, long and
+ * odd values), free_instance; without any use, one compile without
+ * parameters (and evaluate when it is accepted); then fini.
  * Each call into the plugin (dlopen with its constructors, the entry, init,
  * each compile, each evaluate, free_instance, fini) must return within
  * timeout_ms, or the child is killed and the plugin refused as hung.
@@ -43,16 +40,17 @@
 #include "context.h"
 #include "plugin_compile.h"
 
-/* One strategy of one flag that uses the plugin, its parameters as text.
- * Everything owned. */
+/* One strategy of one flag, its parameters as text. Everything owned. */
 typedef struct vx_check_use {
-  char *flag; /* the flag's key: compile's `flag` */
-  char *env;  /* the environment, for messages */
-  int index;  /* its place in the definition's "strategies" */
+  char *strategy; /* the strategy's name */
+  char *flag;     /* the flag's key: compile's `flag` */
+  char *env;      /* the environment, for messages */
+  int index;      /* its place in the definition's "strategies" */
   vx_param *params;
   size_t n_params;
 } vx_check_use;
 
+/* The uses of every strategy: the check picks those of the plugin's. */
 typedef struct vx_check_uses {
   vx_check_use *items;
   size_t n, cap;
@@ -62,33 +60,26 @@ typedef struct vx_check_uses {
  * Returns 0, VX_ETYPE when a parameter cannot be given to a plugin (the
  * use is then left out: compiling it would fail before the plugin runs),
  * or VX_ENOMEM. */
-int vx_check_uses_add(vx_check_uses *u, const char *flag, const char *env,
-                      int index, const json_t *params);
+int vx_check_uses_add(vx_check_uses *u, const char *strategy, const char *flag,
+                      const char *env, int index, const json_t *params);
 void vx_check_uses_dispose(vx_check_uses *u);
-
-/* Called in the parent between the two children with the strategy's
- * name: returns 0 and fills *uses, or a negative VX_E* with why (the
- * check then stops, refusing the plugin with that reason). */
-typedef int (*vx_check_between_fn)(const char *name, void *arg,
-                                   vx_check_uses *uses, char *why,
-                                   size_t whylen);
 
 /* The contexts the check evaluates on, built from JSON (in the parent):
  * *n of them, each with a one-line description for messages. Static
  * storage, built on first use (control thread). NULL on out-of-memory. */
 const vx_context_json *vx_check_contexts(size_t *n, const char *const **labels);
 
-/* Checks the module at path. between may be NULL (no uses). Returns 0
- * when it passed; otherwise a negative VX_E* and why says what happened
- * ("killed by SIGSEGV in evaluate (flag checkout in production,
- * strategies[0]), on generated context 3: ..."; "did not return from init
- * within 3000 ms"; or the descriptor's refusal, "abi_major is 2, host
- * supports 1"): VX_EPLUGIN for a crash, an exit, a hang or a failed
- * init, VX_EABI / VX_EINVAL / VX_EIO for what loading refuses anyway,
- * VX_EIO when the child could not be started. name (may be NULL)
+/* Checks the module at path with the uses of its strategy among uses
+ * (may be NULL: none). Returns 0 when it passed; otherwise a negative
+ * VX_E* and why says what happened ("killed by SIGSEGV (Segmentation
+ * fault) in evaluate (flag checkout in production, strategies[0]), on
+ * generated context 3: ... during the pre-load check"; "init did not
+ * return within 3000 ms ..."; or the descriptor's refusal, "abi_major is
+ * 2, host supports 1"): VX_EPLUGIN for a crash, an exit, a hang or a
+ * failed init, VX_EABI / VX_EINVAL / VX_EIO for what loading refuses
+ * anyway, VX_EIO when the child could not be started. name (may be NULL)
  * receives the strategy's name once known, else "". */
-int vx_plugin_check(const char *path, int timeout_ms,
-                    vx_check_between_fn between, void *arg, char *name,
-                    size_t namelen, char *why, size_t whylen);
+int vx_plugin_check(const char *path, int timeout_ms, const vx_check_uses *uses,
+                    char *name, size_t namelen, char *why, size_t whylen);
 
 #endif

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +16,82 @@
 
 #include "host_api.h"
 #include "log.h"
-#include "sha256.h"
+#include "plugin_check.h"
 
 #ifndef VX_PLUGINDIR
 #define VX_PLUGINDIR "/usr/local/lib/vexil/plugins"
 #endif
 
-#define MAX_PLUGIN_FILE (256u << 20) /* 256 MiB: far beyond any plugin */
+/* A plugin file refused by the last scan of its folder. */
+typedef struct refusal {
+  char *file;
+  char *name; /* "" when unknown */
+} refusal;
 
 struct vx_plugin_host {
   vx_plugin **items;
   size_t n, cap;
   char *cache_dir; /* content-addressed copies, or NULL */
+  int check_ms;    /* the pre-load check's limit per call; 0: no check */
+  const vx_check_uses *uses;    /* borrowed, may be NULL */
+  pthread_mutex_t refused_lock; /* metrics read the refusals */
+  refusal *refused;
+  size_t n_refused;
 };
 
 vx_plugin_host *vx_plugin_host_new(void) {
-  return calloc(1, sizeof(vx_plugin_host));
+  vx_plugin_host *host = calloc(1, sizeof(vx_plugin_host));
+  if (host != NULL)
+    pthread_mutex_init(&host->refused_lock, NULL);
+  return host;
+}
+
+void vx_plugin_host_set_check(vx_plugin_host *host, int timeout_ms,
+                              const vx_check_uses *uses) {
+  host->check_ms = timeout_ms;
+  host->uses = uses;
+}
+
+void vx_plugin_host_note_refused(vx_plugin_host *host, const char *file,
+                                 const char *name) {
+  pthread_mutex_lock(&host->refused_lock);
+  refusal *r = realloc(host->refused, (host->n_refused + 1) * sizeof *r);
+  if (r != NULL) {
+    host->refused = r;
+    r[host->n_refused].file = strdup(file);
+    r[host->n_refused].name = strdup(name != NULL ? name : "");
+    if (r[host->n_refused].file != NULL && r[host->n_refused].name != NULL)
+      host->n_refused++;
+    else {
+      free(r[host->n_refused].file);
+      free(r[host->n_refused].name);
+    }
+  }
+  pthread_mutex_unlock(&host->refused_lock);
+}
+
+void vx_plugin_host_forget_refused(vx_plugin_host *host) {
+  pthread_mutex_lock(&host->refused_lock);
+  for (size_t i = 0; i < host->n_refused; i++) {
+    free(host->refused[i].file);
+    free(host->refused[i].name);
+  }
+  free(host->refused);
+  host->refused = NULL;
+  host->n_refused = 0;
+  pthread_mutex_unlock(&host->refused_lock);
+}
+
+size_t vx_plugin_host_each_refused(vx_plugin_host *host,
+                                   void (*fn)(const char *file,
+                                              const char *name, void *arg),
+                                   void *arg) {
+  pthread_mutex_lock(&host->refused_lock);
+  size_t n = host->n_refused;
+  for (size_t i = 0; fn != NULL && i < n; i++)
+    fn(host->refused[i].file, host->refused[i].name, arg);
+  pthread_mutex_unlock(&host->refused_lock);
+  return n;
 }
 
 static bool no_dlclose(void) {
@@ -65,6 +126,8 @@ void vx_plugin_host_free(vx_plugin_host *host) {
     vx_plugin_unref(host->items[i]);
   free(host->items);
   free(host->cache_dir);
+  vx_plugin_host_forget_refused(host);
+  pthread_mutex_destroy(&host->refused_lock);
   free(host);
 }
 
@@ -280,39 +343,14 @@ int vx_plugin_host_register(vx_plugin_host *host,
 
 /* ------------------------------------------------- content addressing */
 
-static void clear_cache(const char *dir) {
-  DIR *d = opendir(dir);
-  if (d == NULL)
-    return;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    size_t n = strlen(e->d_name);
-    if ((n > 3 && strcmp(e->d_name + n - 3, ".so") == 0) ||
-        (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0)) {
-      char path[PATH_MAX];
-      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-      unlink(path);
-    }
-  }
-  closedir(d);
-}
-
 int vx_plugin_host_set_cache_dir(vx_plugin_host *host, const char *dir,
                                  char *err, size_t errlen) {
-  struct stat st;
-  if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-    snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-    return VX_EIO;
-  }
-  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
-      access(dir, W_OK | X_OK) != 0) {
-    snprintf(err, errlen, "%s is not a folder vexild can write to", dir);
-    return VX_EIO;
-  }
-  char *copy = strdup(dir);
-  if (copy == NULL)
-    return VX_ENOMEM;
-  clear_cache(dir);
+  int rc = vx_plugin_cache_prepare(dir, err, errlen);
+  char *copy = rc == 0 ? strdup(dir) : NULL;
+  if (rc == 0 && copy == NULL)
+    rc = VX_ENOMEM;
+  if (rc != 0)
+    return rc;
   free(host->cache_dir);
   host->cache_dir = copy;
   return 0;
@@ -322,115 +360,35 @@ const char *vx_plugin_host_cache_dir(const vx_plugin_host *host) {
   return host->cache_dir;
 }
 
-/* Reads the whole file; *buf is malloc'ed. */
-static int read_file(const char *path, unsigned char **buf, size_t *len,
-                     char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  struct stat st;
-  if (f == NULL || fstat(fileno(f), &st) != 0) {
-    snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-    if (f != NULL)
-      fclose(f);
-    return VX_EIO;
-  }
-  if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > MAX_PLUGIN_FILE) {
-    snprintf(err, errlen, "%s: not a regular file of at most 256 MiB", path);
-    fclose(f);
-    return VX_EIO;
-  }
-  size_t cap = (size_t)st.st_size + 1, n = 0;
-  unsigned char *b = malloc(cap);
-  if (b == NULL) {
-    fclose(f);
-    return VX_ENOMEM;
-  }
-  size_t got;
-  while ((got = fread(b + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) { /* it grew while we read: take what fits the limit */
-      if (cap > MAX_PLUGIN_FILE)
-        break;
-      unsigned char *nb = realloc(b, cap * 2);
-      if (nb == NULL)
-        break;
-      b = nb;
-      cap *= 2;
-    }
-  }
-  bool bad = ferror(f) != 0;
-  fclose(f);
-  if (bad) {
-    free(b);
-    snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-    return VX_EIO;
-  }
-  *buf = b;
-  *len = n;
-  return 0;
-}
-
-int vx_plugin_file_sha256(const char *path, char hex[65], char *err,
-                          size_t errlen) {
-  unsigned char *data, digest[32];
-  size_t len;
-  int rc = read_file(path, &data, &len, err, errlen);
-  if (rc != 0)
-    return rc;
-  vx_sha256(data, len, digest);
-  vx_sha256_hex(digest, hex);
-  free(data);
-  return 0;
-}
-
-/* Writes data to dir/<hex>.so through a temporary file and rename, so
- * that a copy another module maps is replaced, never rewritten. */
-static char *write_copy(const char *dir, const char *hex,
-                        const unsigned char *data, size_t len, char *err,
-                        size_t errlen) {
-  char tmp[PATH_MAX], path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/%s.so", dir, hex);
-  snprintf(tmp, sizeof tmp, "%s/.%s.%ld.tmp", dir, hex, (long)getpid());
-  FILE *f = fopen(tmp, "wb");
-  bool ok = f != NULL && fwrite(data, 1, len, f) == len;
-  if (f != NULL && fclose(f) != 0)
-    ok = false;
-  if (ok && rename(tmp, path) != 0)
-    ok = false;
-  if (!ok) {
-    snprintf(err, errlen, "cannot write %.300s: %s", path, strerror(errno));
-    unlink(tmp);
-    return NULL;
-  }
-  char *copy = strdup(path);
-  if (copy == NULL)
-    unlink(path);
-  return copy;
-}
-
 int vx_plugin_open(vx_plugin_host *host, const char *path, vx_plugin **out,
                    char *err, size_t errlen) {
+  return vx_plugin_open_named(host, path, out, NULL, 0, err, errlen);
+}
+
+int vx_plugin_open_named(vx_plugin_host *host, const char *path,
+                         vx_plugin **out, char *name, size_t namelen, char *err,
+                         size_t errlen) {
   *out = NULL;
-  unsigned char *data = NULL, digest[32];
-  size_t len = 0;
-  char hex[65], why[512] = "";
-  int rc = read_file(path, &data, &len, err, errlen);
+  if (name != NULL && namelen > 0)
+    name[0] = '\0';
+  char hex[65], why[1024] = "";
+  char *copy = NULL;
+  int rc = vx_plugin_cache_copy(host->cache_dir, path, hex, &copy, err, errlen);
   if (rc != 0)
     return rc;
-  vx_sha256(data, len, digest);
-  vx_sha256_hex(digest, hex);
-  char *copy = NULL;
-  if (host->cache_dir != NULL) {
-    copy = write_copy(host->cache_dir, hex, data, len, why, sizeof why);
-    if (copy == NULL) {
-      free(data);
+  const char *load_path = copy != NULL ? copy : path;
+  void *handle = NULL;
+  if (host->check_ms > 0) {
+    /* Exercised in a child first: a crash there is not ours. */
+    rc = vx_plugin_check(load_path, host->check_ms, host->uses, name, namelen,
+                         why, sizeof why);
+    if (rc != 0) {
       snprintf(err, errlen, "%s: %s", path, why);
-      return VX_EIO;
+      goto fail;
     }
   }
-  free(data);
-  const char *load_path = copy != NULL ? copy : path;
   dlerror();
-  void *handle = dlopen(load_path, RTLD_NOW | RTLD_LOCAL);
+  handle = dlopen(load_path, RTLD_NOW | RTLD_LOCAL);
   if (handle == NULL) {
     const char *dl = dlerror();
     snprintf(err, errlen, "%s: dlopen failed: %s", path,
@@ -455,6 +413,8 @@ int vx_plugin_open(vx_plugin_host *host, const char *path, vx_plugin **out,
     goto fail;
   }
   rc = vx_plugin_check_descriptor(d, why, sizeof why);
+  if (rc == 0 && name != NULL)
+    snprintf(name, namelen, "%s", d->name);
   vx_plugin *p = NULL;
   if (rc == 0 && (p = new_plugin(d, path)) == NULL)
     rc = VX_ENOMEM;
@@ -516,16 +476,29 @@ int vx_plugin_host_load_dir(vx_plugin_host *host, const char *dir) {
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
       continue;
-    char err[1024];
-    int rc = vx_plugin_host_load_file(host, path, err, sizeof err);
+    char err[1536], why[512], name[128];
+    vx_plugin *p = NULL;
+    int rc = vx_plugin_open_named(host, path, &p, name, sizeof name, err,
+                                  sizeof err);
+    if (rc == 0 && (rc = vx_plugin_host_add(host, p, why, sizeof why)) != 0) {
+      snprintf(err, sizeof err, "%.1000s: %s", path, why);
+      vx_plugin_unref(p);
+    }
     if (rc == 0) {
-      vx_plugin *p = host->items[host->n - 1];
       vx_log(VX_LOG_INFO, "loaded strategy %s %s from %s", p->name,
              p->desc->version ? p->desc->version : "?", path);
       loaded++;
-    } else {
-      vx_log(VX_LOG_WARN, "plugin refused: %s", err);
+      continue;
     }
+    vx_plugin_host_note_refused(host, path, name);
+    if (name[0] != '\0' && vx_plugin_host_find(host, name) == NULL)
+      vx_log(VX_LOG_WARN,
+             "plugin refused: %s; strategy %s is not loaded: flags using it "
+             "are off until a version that passes is loaded (POST "
+             "/api/v1/admin/plugins/reload or SIGHUP)",
+             err, name);
+    else
+      vx_log(VX_LOG_WARN, "plugin refused: %s", err);
   }
   free(list);
   return loaded;

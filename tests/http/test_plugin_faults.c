@@ -1,12 +1,17 @@
 /*
  * test_plugin_faults.c - plugins that break their contract, against a
  * real vexild: an evaluate that returns an error is off (fail closed),
- * counted in /metrics and logged once a minute.
+ * counted in /metrics and logged once a minute; a plugin that crashes,
+ * aborts, exits or hangs is refused by the pre-load check at start (its
+ * flags are off) and on reload (the previous version keeps serving), and
+ * the daemon lives on.
  *
  * Each test starts a daemon with the built-in plugins and a private plugin
  * folder, into which it copies fixtures from tests/fixtures/plugins/faulty
  * (VX_FAULTY_FIXTURE_DIR; see tests/fixtures/plugins/fixture.c).
  */
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +27,25 @@ static const char *faulty_dir(void) {
   return getenv("VX_FAULTY_FIXTURE_DIR");
 }
 
-/* Copies faulty fixture NAME.so into the test's plugin folder as AS. */
-static void put_plugin(const char *name, const char *as) {
+/* Copies fixture NAME.so from dir into the test's plugin folder as AS. */
+static void put_from(const char *dir, const char *name, const char *as) {
   if (plugdir[0] == '\0') {
     snprintf(plugdir, sizeof plugdir, "/tmp/vx-faults-XXXXXX");
     CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(plugdir));
   }
   char src[512], dst[512];
-  snprintf(src, sizeof src, "%s/%s.so", faulty_dir(), name);
+  snprintf(src, sizeof src, "%s/%s.so", dir, name);
   snprintf(dst, sizeof dst, "%s/%s", plugdir, as);
   CU_ASSERT_EQUAL_FATAL(vxh_copy_file(src, dst, false), 0);
+}
+
+static void put_plugin(const char *name, const char *as) {
+  put_from(faulty_dir(), name, as);
+}
+
+/* The good versions of "fixtureReload" the faulty ones stand in for. */
+static void put_good(const char *name, const char *as) {
+  put_from(getenv("VX_RELOAD_FIXTURE_DIR"), name, as);
 }
 
 static int start(const char *const *more) {
@@ -86,9 +100,11 @@ static long long metric(const char *series) {
   if (vxh_request(&d, "GET", "/metrics", NULL, NULL, NULL, &r) != 0)
     return -1;
   long long v = -1;
-  const char *at = strstr(r.body, series);
-  if (at != NULL && at[strlen(series)] == ' ')
-    v = atoll(at + strlen(series) + 1);
+  char line[512];
+  snprintf(line, sizeof line, "\n%s ", series); /* a sample, not # HELP */
+  const char *at = strstr(r.body, line);
+  if (at != NULL)
+    v = atoll(at + strlen(line));
   vxh_resp_free(&r);
   return v;
 }
@@ -132,8 +148,183 @@ static void test_evaluate_error_is_off_counted_and_logged_once(void) {
   stop();
 }
 
+static const char *const quick[] = {"--plugin-check-timeout-ms", "500", NULL};
+
+static json_t *reload(void) {
+  return vxh_admin(&d, "POST", "/api/v1/admin/plugins/reload", NULL, 200);
+}
+
+/* The reason of the only rejection of a reload answer ("" when none). */
+static const char *rejected_reason(const json_t *r) {
+  static char why[2048];
+  json_t *rej = json_object_get(r, "rejected");
+  snprintf(why, sizeof why, "%s",
+           json_array_size(rej) == 1 ? json_string_value(json_object_get(
+                                           json_array_get(rej, 0), "reason"))
+                                     : "");
+  return why;
+}
+
+static int on(const char *flag) {
+  int v;
+  char reason[32];
+  decide(flag, "u1", &v, reason);
+  return v;
+}
+
+static bool contains(const char *haystack, const char *needle) {
+  if (strstr(haystack, needle) != NULL)
+    return true;
+  fprintf(stderr, "\"%s\" lacks \"%s\"\n", haystack, needle);
+  return false;
+}
+
+/* Plugins that crash, abort, exit or hang in their constructor, init or
+ * evaluate: the daemon starts anyway, without them, and says so. */
+static void test_faulty_plugins_are_refused_at_start(void) {
+  put_plugin("ctor_segv", "a_ctor_segv.so");
+  put_plugin("init_abort", "b_init_abort.so");
+  put_plugin("evaluate_exit", "c_evaluate_exit.so");
+  put_plugin("evaluate_hang", "d_evaluate_hang.so");
+  CU_ASSERT_EQUAL_FATAL(start(quick), 0);
+  CU_ASSERT_EQUAL(vxh_log_count(&d, "a_ctor_segv.so: killed by SIGSEGV "
+                                    "(Segmentation fault) in dlopen (the "
+                                    "module's constructors) during the "
+                                    "pre-load check"),
+                  1);
+  CU_ASSERT_EQUAL(vxh_log_count(&d, "b_init_abort.so: killed by SIGABRT "
+                                    "(Aborted) in init"),
+                  1);
+  CU_ASSERT_EQUAL(vxh_log_count(&d, "c_evaluate_exit.so: exited with "
+                                    "status 3 in evaluate"),
+                  1);
+  CU_ASSERT_EQUAL(vxh_log_count(&d, "d_evaluate_hang.so: evaluate (no flag "
+                                    "uses it: without parameters), on "
+                                    "generated context 0: the empty context "
+                                    "did not return within 500 ms"),
+                  1);
+  CU_ASSERT_EQUAL(vxh_log_count(&d, "4 plugin files refused at start"), 1);
+  CU_ASSERT_EQUAL(metric("vexil_plugins_refused"), 4);
+  char series[256];
+  snprintf(series, sizeof series,
+           "vexil_plugin_refused{file=\"%s/b_init_abort.so\",strategy="
+           "\"fixtureReload\"}",
+           plugdir);
+  CU_ASSERT_EQUAL(metric(series), 1);
+  snprintf(series, sizeof series,
+           "vexil_plugin_refused{file=\"%s/a_ctor_segv.so\",strategy=\"\"}",
+           plugdir);
+  CU_ASSERT_EQUAL(metric(series), 1);
+  /* Nothing of them is loaded, the built-ins are. */
+  json_decref(vxh_admin(&d, "GET", "/api/v1/admin/strategies/fixtureReload",
+                        NULL, 404));
+  json_decref(
+      vxh_admin(&d, "GET", "/api/v1/admin/strategies/default", NULL, 200));
+  stop();
+}
+
+/* A flag's real parameters make the plugin crash in compile: at the next
+ * start the plugin is not loaded, the check names the flag, and the flags
+ * that use the strategy are off (as with an unknown strategy), not on. */
+static void test_plugin_crashing_on_a_flag_is_not_loaded_at_start(void) {
+  put_good("reload_v1", "reload.so");
+  CU_ASSERT_EQUAL_FATAL(start(quick), 0);
+  create_flag("calm", "fixtureReload", "{}");
+  create_flag("boomer", "fixtureReload", "{\"boom\": \"yes\"}");
+  CU_ASSERT_EQUAL(on("calm"), 1);
+  CU_ASSERT_EQUAL(on("boomer"), 1);
+  CU_ASSERT_EQUAL_FATAL(vxh_stop(&d, true), 0);
+  put_plugin("compile_segv", "reload.so");
+  const char *args[] = {"--plugin-dir", plugdir, "--plugin-check-timeout-ms",
+                        "500", NULL};
+  CU_ASSERT_EQUAL_FATAL(vxh_restart(&d, args), 0);
+  CU_ASSERT_EQUAL(
+      vxh_log_count(&d, "reload.so: killed by SIGSEGV (Segmentation fault) in "
+                        "compile (flag boomer in production, strategies[0]) "
+                        "during the pre-load check; strategy fixtureReload "
+                        "is not loaded: flags using it are off"),
+      1);
+  CU_ASSERT_EQUAL(on("calm"), 0);
+  CU_ASSERT_EQUAL(on("boomer"), 0);
+  CU_ASSERT_EQUAL(metric("vexil_plugins_refused"), 1);
+  /* A fixed version, then a reload: the flags are served again, and the
+   * refusal is gone from /metrics. */
+  put_good("reload_v1", "reload.so");
+  json_t *r = reload();
+  CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "loaded")), 1);
+  json_decref(r);
+  CU_ASSERT_EQUAL(on("boomer"), 1);
+  CU_ASSERT_EQUAL(metric("vexil_plugins_refused"), 0);
+  stop();
+}
+
+/* On reload, each faulty replacement is rejected with its reason and the
+ * version in service keeps serving; the daemon never sees the fault. */
+static void test_faulty_replacements_are_rejected_on_reload(void) {
+  put_good("reload_v1", "reload.so");
+  CU_ASSERT_EQUAL_FATAL(start(quick), 0);
+  create_flag("hot", "fixtureReload", "{}");
+  create_flag("boomer", "fixtureReload", "{\"boom\": \"yes\"}");
+  static const struct {
+    const char *fixture, *reason;
+  } cases[] = {
+      {"ctor_abort", "killed by SIGABRT (Aborted) in dlopen (the module's "
+                     "constructors) during the pre-load check"},
+      {"init_segv", "killed by SIGSEGV (Segmentation fault) in init"},
+      {"compile_exit", "exited with status 3 in compile (flag boomer in "
+                       "production, strategies[0]) during the pre-load "
+                       "check (a plugin must never exit)"},
+      {"compile_hang", "compile (flag boomer in production, strategies[0]) "
+                       "did not return within 500 ms"},
+      {"evaluate_abort", "killed by SIGABRT (Aborted) in evaluate (flag "},
+      {"ctor_hang", "dlopen (the module's constructors) did not return "
+                    "within 500 ms"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    put_plugin(cases[i].fixture, "reload.so");
+    json_t *r = reload();
+    CU_ASSERT_TRUE(contains(rejected_reason(r), cases[i].reason));
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "replaced")), 0);
+    json_decref(r);
+    CU_ASSERT_EQUAL(vxh_log_count(&d, cases[i].reason), 1);
+    CU_ASSERT_EQUAL(on("hot"), 1); /* v1 still serves */
+    CU_ASSERT_EQUAL(metric("vexil_plugins_refused"), 1);
+  }
+  json_t *v =
+      vxh_admin(&d, "GET", "/api/v1/admin/strategies/fixtureReload", NULL, 200);
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "version")),
+                         "1.0.0");
+  json_decref(v);
+  /* SIGHUP goes through the same check. */
+  put_plugin("evaluate_segv", "reload.so");
+  CU_ASSERT_EQUAL(kill(d.pid, SIGHUP), 0);
+  bool done = false;
+  for (int i = 0; i < 400 && !done; i++) {
+    done = vxh_log_count(&d, "SIGHUP: plugins reloaded: 0 loaded, 0 "
+                             "replaced, 1 rejected") > 0;
+    if (!done)
+      usleep(25000);
+  }
+  CU_ASSERT_TRUE(done);
+  CU_ASSERT_EQUAL(vxh_log_count(&d, "killed by SIGSEGV (Segmentation fault) "
+                                    "in evaluate"),
+                  1);
+  CU_ASSERT_EQUAL(on("hot"), 1);
+  /* A good version goes in, and nothing is refused any more. */
+  put_good("reload_v2", "reload.so");
+  json_t *r = reload();
+  CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "replaced")), 1);
+  json_decref(r);
+  CU_ASSERT_EQUAL(on("hot"), 0);
+  CU_ASSERT_EQUAL(metric("vexil_plugins_refused"), 0);
+  stop();
+}
+
 static const vx_test tests[] = {
     VX_TEST(test_evaluate_error_is_off_counted_and_logged_once),
+    VX_TEST(test_faulty_plugins_are_refused_at_start),
+    VX_TEST(test_plugin_crashing_on_a_flag_is_not_loaded_at_start),
+    VX_TEST(test_faulty_replacements_are_rejected_on_reload),
     {NULL, NULL},
 };
 
