@@ -62,6 +62,8 @@ static const key keys[] = {
     {"demo", "VEXIL_DEMO", "demo", K_BOOL, F(demo), 0, 0},
     {"plugin_check_timeout_ms", "VEXIL_PLUGIN_CHECK_TIMEOUT_MS",
      "plugin-check-timeout-ms", K_INT, F(plugin_check_timeout_ms), 0, 600000},
+    {"shutdown_timeout_ms", "VEXIL_SHUTDOWN_TIMEOUT_MS", "shutdown-timeout-ms",
+     K_INT, F(shutdown_timeout_ms), 100, 3600000},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -78,6 +80,7 @@ void vx_config_defaults(vx_config *cfg) {
   cfg->max_streams = 256;
   cfg->log_level = VX_LOG_INFO;
   cfg->plugin_check_timeout_ms = 3000;
+  cfg->shutdown_timeout_ms = 10000;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)

@@ -20,6 +20,9 @@
  *                        VEXIL_PLUGIN_CHECK_TIMEOUT_MS               3000
  *     (ms each call into a plugin may take in the pre-load check,
  *      plugin_check.h; 0 turns the check off)
+ *   shutdown deadline    shutdown_timeout_ms
+ *                        VEXIL_SHUTDOWN_TIMEOUT_MS                   10000
+ *     (ms SIGTERM waits for requests in flight before vexild exits 3)
  */
 #ifndef VX_CONFIG_H
 #define VX_CONFIG_H
@@ -50,6 +53,9 @@ typedef struct vx_config {
   /* Each call into a plugin in the pre-load check (a forked child,
    * plugin_check.h) must return within this many ms; 0: no check. */
   int plugin_check_timeout_ms;
+  /* After SIGTERM, requests in flight get this many ms to finish; then
+   * vexild logs what it waited for and exits with status 3. */
+  int shutdown_timeout_ms;
 } vx_config;
 
 /* What the command line asks for. */
@@ -78,6 +84,7 @@ int vx_config_load_env(vx_config *cfg, char *const *envp, char *err,
  *   --data-dir DIR, --plugin-dir DIR (repeatable, replaces the list),
  *   --default-environment NAME, --open-evaluation, --access-log,
  *   --log-level LEVEL, --demo, --plugin-check-timeout-ms MS,
+ *   --shutdown-timeout-ms MS,
  *   --check-config, --version, --help.
  * Fills cfg (database resolved against data_dir) and *action. Returns 0,
  * or VX_EINVAL with a message in err. argv[0] is the program name. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inflight.h"
 #include "plugin_host.h"
 #include "strategy_stats.h"
 
@@ -313,6 +314,26 @@ static void render_evals(FILE *f) {
           (unsigned long long)atomic_load(&flags_overflow));
 }
 
+static void render_inflight(FILE *f) {
+  size_t in_flight, stuck;
+  int64_t oldest;
+  vx_inflight_stats(vx_inflight_now_ms(), &in_flight, &stuck, &oldest);
+  fprintf(f,
+          "# HELP vexil_requests_in_flight Requests being served now, "
+          "event streams and this one left out.\n"
+          "# TYPE vexil_requests_in_flight gauge\n"
+          "vexil_requests_in_flight %zu\n"
+          "# HELP vexil_requests_stuck Requests in flight for %d s or more "
+          "(a worker stuck, e.g. in a plugin's evaluate).\n"
+          "# TYPE vexil_requests_stuck gauge\n"
+          "vexil_requests_stuck %zu\n"
+          "# HELP vexil_request_oldest_seconds Age of the oldest request in "
+          "flight.\n# TYPE vexil_request_oldest_seconds gauge\n"
+          "vexil_request_oldest_seconds %.3f\n",
+          in_flight, VX_INFLIGHT_STUCK_MS / 1000, stuck,
+          (double)oldest / 1000.0);
+}
+
 static void render_strategy_errors(FILE *f) {
   fputs("# HELP vexil_strategy_errors_total Results of a strategy plugin's "
         "evaluate that were neither 1 (on) nor 0 (off); each was served as "
@@ -362,6 +383,7 @@ int vx_metrics_render(vx_service *svc, char **out, size_t *len) {
   render_http(f);
   render_evals(f);
   render_strategy_errors(f);
+  render_inflight(f);
   fprintf(f,
           "# HELP vexil_open_streams Open event streams (/api/v1/stream).\n"
           "# TYPE vexil_open_streams gauge\nvexil_open_streams %ld\n",

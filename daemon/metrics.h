@@ -11,6 +11,10 @@
  *   vexil_strategy_errors_total{strategy}          counter: evaluate results
  *                                                  that were neither 0 nor 1,
  *                                                  served as off
+ *   vexil_requests_in_flight, vexil_requests_stuck gauges: requests being
+ *   vexil_request_oldest_seconds                   served (streams left out),
+ *                                                  those older than 10 s, the
+ *                                                  oldest one's age
  *   vexil_open_streams                             gauge
  *   vexil_revision, vexil_plugins_loaded           gauges (from the service)
  *   vexil_plugins_refused                          gauge: plugin files refused

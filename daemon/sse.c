@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "inflight.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -240,6 +241,7 @@ static void stream(vx_req *req) {
   bool reset = last_id != NULL && !resumable(hub, last_id, &cursor);
   pthread_mutex_unlock(&hub->mu);
   vx_metrics_streams(1);
+  vx_inflight_streaming();
 
   /* A comment first, so that the client sees the stream is open (and at
    * which revision) before anything changes; a reset when Last-Event-ID

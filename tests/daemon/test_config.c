@@ -68,7 +68,8 @@ static bool cfg_equal(const vx_config *a, const vx_config *b) {
          a->body_limit == b->body_limit && a->threads == b->threads &&
          a->max_streams == b->max_streams && a->access_log == b->access_log &&
          a->log_level == b->log_level && a->demo == b->demo &&
-         a->plugin_check_timeout_ms == b->plugin_check_timeout_ms;
+         a->plugin_check_timeout_ms == b->plugin_check_timeout_ms &&
+         a->shutdown_timeout_ms == b->shutdown_timeout_ms;
 }
 
 /* ---- defaults */
@@ -89,6 +90,7 @@ static void test_defaults_are_the_documented_ones(void) {
   CU_ASSERT_EQUAL(cfg.log_level, VX_LOG_INFO);
   CU_ASSERT_FALSE(cfg.demo);
   CU_ASSERT_EQUAL(cfg.plugin_check_timeout_ms, 3000);
+  CU_ASSERT_EQUAL(cfg.shutdown_timeout_ms, 10000);
 }
 
 static void test_no_arguments_serve_on_the_embedded_default(void) {
@@ -118,7 +120,8 @@ static const char full_file[] = "# every setting\n"
                                 "access_log = true;\n"
                                 "log_level = \"debug\";\n"
                                 "demo = true;\n"
-                                "plugin_check_timeout_ms = 250;\n";
+                                "plugin_check_timeout_ms = 250;\n"
+                                "shutdown_timeout_ms = 1500;\n";
 
 static void test_file_sets_every_setting(void) {
   vx_config cfg;
@@ -142,6 +145,7 @@ static void test_file_sets_every_setting(void) {
   CU_ASSERT_EQUAL(cfg.log_level, VX_LOG_DEBUG);
   CU_ASSERT_TRUE(cfg.demo);
   CU_ASSERT_EQUAL(cfg.plugin_check_timeout_ms, 250);
+  CU_ASSERT_EQUAL(cfg.shutdown_timeout_ms, 1500);
 }
 
 static void test_file_accepts_ipv6_arrays_int64_and_limits(void) {
@@ -271,6 +275,9 @@ static void test_out_of_range_values_are_errors(void) {
   expect_file_error("plugin_check_timeout_ms = 600001;\n", 1,
                     "plugin_check_timeout_ms: must be an integer from 0 to "
                     "600000");
+  expect_file_error("shutdown_timeout_ms = 99;\n", 1,
+                    "shutdown_timeout_ms: must be an integer from 100 to "
+                    "3600000");
   expect_file_error("log_level = \"warning\";\n", 1,
                     "log_level: must be one of debug, info, warn, error");
   expect_file_error("default_environment = \"prod/eu\";\n", 1,
@@ -387,6 +394,7 @@ static void test_environment_sets_every_setting(void) {
                  "VEXIL_LOG_LEVEL=WARN",
                  "VEXIL_DEMO=TRUE",
                  "VEXIL_PLUGIN_CHECK_TIMEOUT_MS=0",
+                 "VEXIL_SHUTDOWN_TIMEOUT_MS=100",
                  "VEXIL_ADMIN_TOKEN=not-a-setting",
                  "VEXIL_UNKNOWN=ignored",
                  NULL};
@@ -410,6 +418,7 @@ static void test_environment_sets_every_setting(void) {
   CU_ASSERT_EQUAL(cfg.log_level, VX_LOG_WARN);
   CU_ASSERT_TRUE(cfg.demo);
   CU_ASSERT_EQUAL(cfg.plugin_check_timeout_ms, 0);
+  CU_ASSERT_EQUAL(cfg.shutdown_timeout_ms, 100);
 
   char *empty_dirs[] = {"VEXIL_PLUGIN_DIRS=", NULL};
   CU_ASSERT_EQUAL(vx_config_load_env(&cfg, empty_dirs, err, sizeof err), 0);
@@ -550,6 +559,8 @@ static void test_every_setting_has_an_option(void) {
                   "7",
                   "--plugin-check-timeout-ms",
                   "8",
+                  "--shutdown-timeout-ms",
+                  "900",
                   NULL};
   char *env[] = {"VEXIL_DEMO=true", NULL};
   vx_config cfg;
@@ -570,6 +581,7 @@ static void test_every_setting_has_an_option(void) {
   CU_ASSERT_EQUAL(cfg.max_streams, 6);
   CU_ASSERT_EQUAL(cfg.body_limit, 7);
   CU_ASSERT_EQUAL(cfg.plugin_check_timeout_ms, 8);
+  CU_ASSERT_EQUAL(cfg.shutdown_timeout_ms, 900);
 
   char *argv2[] = {"vexild", "--database", "/x.db", "--data-dir", "/y", NULL};
   CU_ASSERT_EQUAL(vx_config_from_args(ARGC(argv2), argv2, NULL, &cfg, &action,
@@ -782,7 +794,8 @@ static void test_print_reads_back_the_same(void) {
                     "access_log = false;\n"
                     "log_level = \"info\";\n"
                     "demo = false;\n"
-                    "plugin_check_timeout_ms = 3000;\n");
+                    "plugin_check_timeout_ms = 3000;\n"
+                    "shutdown_timeout_ms = 10000;\n");
   vx_config_defaults(&back);
   CU_ASSERT_EQUAL(vx_config_load_file(&back, write_conf(text), err, 512), 0);
   CU_ASSERT_TRUE(cfg_equal(&cfg, &back));
@@ -821,11 +834,12 @@ static void test_example_file_loads_and_documents_the_defaults(void) {
                                       "access_log",
                                       "log_level",
                                       "demo",
-                                      "plugin_check_timeout_ms"};
-  bool seen[13] = {false};
+                                      "plugin_check_timeout_ms",
+                                      "shutdown_timeout_ms"};
+  bool seen[14] = {false};
   char line[1024];
   while (fgets(line, sizeof line, in) != NULL) {
-    for (int i = 0; i < 13; i++) {
+    for (int i = 0; i < 14; i++) {
       size_t n = strlen(names[i]);
       if (!seen[i] && strncmp(line, "# ", 2) == 0 &&
           strncmp(line + 2, names[i], n) == 0 &&
@@ -837,7 +851,7 @@ static void test_example_file_loads_and_documents_the_defaults(void) {
   }
   fclose(in);
   fclose(out);
-  for (int i = 0; i < 13; i++) {
+  for (int i = 0; i < 14; i++) {
     if (!seen[i])
       fprintf(stderr, "\n    not documented: %s\n", names[i]);
     CU_ASSERT_TRUE(seen[i]);

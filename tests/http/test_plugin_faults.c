@@ -10,11 +10,13 @@
  * folder, into which it copies fixtures from tests/fixtures/plugins/faulty
  * (VX_FAULTY_FIXTURE_DIR; see tests/fixtures/plugins/fixture.c).
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -320,11 +322,74 @@ static void test_faulty_replacements_are_rejected_on_reload(void) {
   stop();
 }
 
+/* A request that never returns, on its own thread. */
+static void *evaluate_stuck(void *arg) {
+  (void)arg;
+  vxh_resp r;
+  if (vxh_request(&d, "POST", "/api/v1/evaluate/stuck-flag", VXH_ADMIN_TOKEN,
+                  "{\"context\": {\"userId\": \"stuck\"}}", NULL, &r) == 0)
+    vxh_resp_free(&r); /* answered: it did not hang after all */
+  return NULL;
+}
+
+/* A plugin whose evaluate never returns for one user passes the pre-load
+ * check (which never tries that user) and holds its worker in the
+ * daemon. The metrics show the stuck request; SIGTERM still ends vexild
+ * once the shutdown deadline passes, with status 3 and a log naming the
+ * request; and the write answered before is in the database. */
+static void test_sigterm_finishes_despite_an_evaluate_that_never_returns(void) {
+  put_plugin("hang_on_user", "hang_on_user.so");
+  const char *more[] = {"--shutdown-timeout-ms", "1000", NULL};
+  CU_ASSERT_EQUAL_FATAL(start(more), 0);
+  create_flag("stuck-flag", "fixtureHangOnUser", "{}");
+  CU_ASSERT_EQUAL(on("stuck-flag"), 1); /* others are served */
+  CU_ASSERT_EQUAL(metric("vexil_requests_in_flight"), 0);
+  pthread_t t;
+  CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, evaluate_stuck, NULL), 0);
+  long long in_flight = 0;
+  for (int i = 0; i < 200 && in_flight != 1; i++) {
+    usleep(10000);
+    in_flight = metric("vexil_requests_in_flight");
+  }
+  CU_ASSERT_EQUAL(in_flight, 1);
+  usleep(300000);
+  vxh_resp r;
+  CU_ASSERT_EQUAL_FATAL(
+      vxh_request(&d, "GET", "/metrics", NULL, NULL, NULL, &r), 0);
+  const char *age = strstr(r.body, "\nvexil_request_oldest_seconds ");
+  CU_ASSERT_PTR_NOT_NULL(age);
+  if (age != NULL)
+    CU_ASSERT(atof(age + strlen("\nvexil_request_oldest_seconds ")) >= 0.3);
+  vxh_resp_free(&r);
+  CU_ASSERT_EQUAL(on("stuck-flag"), 1); /* the other workers still serve */
+  long t0 = (long)time(NULL);
+  CU_ASSERT_EQUAL(vxh_stop(&d, true), 3);
+  CU_ASSERT((long)time(NULL) - t0 <= 5);
+  pthread_join(t, NULL);
+  CU_ASSERT_EQUAL(vxh_log_count(&d, "shutdown: 1 request still in flight "
+                                    "after 1000 ms; exiting with status 3"),
+                  1);
+  CU_ASSERT_EQUAL(vxh_log_count(&d, "shutdown: waited for POST "
+                                    "/api/v1/evaluate/stuck-flag, in flight "
+                                    "for"),
+                  1);
+  CU_ASSERT_EQUAL(vxh_log_count(&d, "every write that was answered is "
+                                    "committed"),
+                  1);
+  /* The flag created before is there after a restart. */
+  const char *args[] = {"--plugin-dir", plugdir, NULL};
+  CU_ASSERT_EQUAL_FATAL(vxh_restart(&d, args), 0);
+  json_decref(
+      vxh_admin(&d, "GET", "/api/v1/admin/flags/stuck-flag", NULL, 200));
+  stop();
+}
+
 static const vx_test tests[] = {
     VX_TEST(test_evaluate_error_is_off_counted_and_logged_once),
     VX_TEST(test_faulty_plugins_are_refused_at_start),
     VX_TEST(test_plugin_crashing_on_a_flag_is_not_loaded_at_start),
     VX_TEST(test_faulty_replacements_are_rejected_on_reload),
+    VX_TEST(test_sigterm_finishes_despite_an_evaluate_that_never_returns),
     {NULL, NULL},
 };
 
