@@ -4,7 +4,8 @@
  * counted in /metrics and logged once a minute; a plugin that crashes,
  * aborts, exits or hangs is refused by the pre-load check at start (its
  * flags are off) and on reload (the previous version keeps serving), and
- * the daemon lives on.
+ * the daemon lives on; SIGTERM ends it even with an evaluate that never
+ * returns.
  *
  * Each test starts a daemon with the built-in plugins and a private plugin
  * folder, into which it copies fixtures from tests/fixtures/plugins/faulty
@@ -20,38 +21,22 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "plugin_support.h"
 #include "vx_test.h"
 
 static vxh_daemon d;
-static char plugdir[64];
-
-static const char *faulty_dir(void) {
-  return getenv("VX_FAULTY_FIXTURE_DIR");
-}
-
-/* Copies fixture NAME.so from dir into the test's plugin folder as AS. */
-static void put_from(const char *dir, const char *name, const char *as) {
-  if (plugdir[0] == '\0') {
-    snprintf(plugdir, sizeof plugdir, "/tmp/vx-faults-XXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(plugdir));
-  }
-  char src[512], dst[512];
-  snprintf(src, sizeof src, "%s/%s.so", dir, name);
-  snprintf(dst, sizeof dst, "%s/%s", plugdir, as);
-  CU_ASSERT_EQUAL_FATAL(vxh_copy_file(src, dst, false), 0);
-}
 
 static void put_plugin(const char *name, const char *as) {
-  put_from(faulty_dir(), name, as);
+  vxp_put(getenv("VX_FAULTY_FIXTURE_DIR"), name, as, false);
 }
 
 /* The good versions of "fixtureReload" the faulty ones stand in for. */
 static void put_good(const char *name, const char *as) {
-  put_from(getenv("VX_RELOAD_FIXTURE_DIR"), name, as);
+  vxp_put(getenv("VX_RELOAD_FIXTURE_DIR"), name, as, false);
 }
 
 static int start(const char *const *more) {
-  const char *args[16] = {"--plugin-dir", plugdir};
+  const char *args[16] = {"--plugin-dir", vxp_dir()};
   size_t n = 2;
   for (size_t i = 0; more != NULL && more[i] != NULL && n < 15; i++)
     args[n++] = more[i];
@@ -60,40 +45,12 @@ static int start(const char *const *more) {
 }
 
 static void stop(void) {
-  CU_ASSERT_EQUAL(vxh_stop(&d, false), 0);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", plugdir);
-  CU_ASSERT_EQUAL(system(cmd), 0);
-  plugdir[0] = '\0';
+  vxp_stop(&d);
 }
 
 static void create_flag(const char *key, const char *strategy,
                         const char *params) {
-  char body[1024];
-  snprintf(body, sizeof body,
-           "{\"key\": \"%s\", \"environments\": {\"production\": "
-           "{\"enabled\": true, \"strategies\": [{\"name\": \"%s\", "
-           "\"parameters\": %s}]}}}",
-           key, strategy, params);
-  json_decref(vxh_admin(&d, "POST", "/api/v1/admin/flags", body, 201));
-}
-
-/* The native decision for userId user: its "enabled" and "reason". */
-static void decide(const char *flag, const char *user, int *enabled,
-                   char reason[32]) {
-  char path[256], body[256];
-  snprintf(path, sizeof path, "/api/v1/evaluate/%s", flag);
-  snprintf(body, sizeof body, "{\"context\": {\"userId\": \"%s\"}}", user);
-  vxh_resp r;
-  *enabled = -1;
-  reason[0] = '\0';
-  if (vxh_request(&d, "POST", path, VXH_ADMIN_TOKEN, body, NULL, &r) != 0)
-    return;
-  if (r.status == 200 && json_is_boolean(json_object_get(r.json, "enabled")))
-    *enabled = json_is_true(json_object_get(r.json, "enabled"));
-  snprintf(reason, 32, "%s",
-           json_string_value(json_object_get(r.json, "reason")) ?: "");
-  vxh_resp_free(&r);
+  vxp_create_flag(&d, key, strategy, params);
 }
 
 /* The value of one series in /metrics, or -1 when absent. */
@@ -119,12 +76,9 @@ static void test_evaluate_error_is_off_counted_and_logged_once(void) {
   CU_ASSERT_EQUAL_FATAL(start(NULL), 0);
   create_flag("erring", "fixtureEinval", "{}");
   for (int i = 0; i < 5; i++) {
-    int on;
-    char reason[32];
-    char user[16];
+    char reason[32], user[16];
     snprintf(user, sizeof user, "u%d", i);
-    decide("erring", user, &on, reason);
-    CU_ASSERT_EQUAL(on, 0);
+    CU_ASSERT_EQUAL(vxp_enabled(&d, "erring", user, reason), 0);
     CU_ASSERT_STRING_EQUAL(reason, "DEFAULT");
   }
   /* OFREP too: a boolean false, DEFAULT. */
@@ -153,7 +107,7 @@ static void test_evaluate_error_is_off_counted_and_logged_once(void) {
 static const char *const quick[] = {"--plugin-check-timeout-ms", "500", NULL};
 
 static json_t *reload(void) {
-  return vxh_admin(&d, "POST", "/api/v1/admin/plugins/reload", NULL, 200);
+  return vxp_reload(&d);
 }
 
 /* The reason of the only rejection of a reload answer ("" when none). */
@@ -168,10 +122,7 @@ static const char *rejected_reason(const json_t *r) {
 }
 
 static int on(const char *flag) {
-  int v;
-  char reason[32];
-  decide(flag, "u1", &v, reason);
-  return v;
+  return vxp_enabled(&d, flag, "u1", NULL);
 }
 
 static bool contains(const char *haystack, const char *needle) {
@@ -211,11 +162,11 @@ static void test_faulty_plugins_are_refused_at_start(void) {
   snprintf(series, sizeof series,
            "vexil_plugin_refused{file=\"%s/b_init_abort.so\",strategy="
            "\"fixtureReload\"}",
-           plugdir);
+           vxp_dir());
   CU_ASSERT_EQUAL(metric(series), 1);
   snprintf(series, sizeof series,
            "vexil_plugin_refused{file=\"%s/a_ctor_segv.so\",strategy=\"\"}",
-           plugdir);
+           vxp_dir());
   CU_ASSERT_EQUAL(metric(series), 1);
   /* Nothing of them is loaded, the built-ins are. */
   json_decref(vxh_admin(&d, "GET", "/api/v1/admin/strategies/fixtureReload",
@@ -225,19 +176,29 @@ static void test_faulty_plugins_are_refused_at_start(void) {
   stop();
 }
 
+/* Starts with the good "fixtureReload" 1.0.0, used by flag `plain` and by
+ * flag "boomer" with a parameter boom, on which the faulty compile
+ * fixtures crash. */
+static int start_v1_with(const char *plain) {
+  put_good("reload_v1", "reload.so");
+  int rc = start(quick);
+  if (rc == 0) {
+    create_flag(plain, "fixtureReload", "{}");
+    create_flag("boomer", "fixtureReload", "{\"boom\": \"yes\"}");
+  }
+  return rc;
+}
+
 /* A flag's real parameters make the plugin crash in compile: at the next
  * start the plugin is not loaded, the check names the flag, and the flags
  * that use the strategy are off (as with an unknown strategy), not on. */
 static void test_plugin_crashing_on_a_flag_is_not_loaded_at_start(void) {
-  put_good("reload_v1", "reload.so");
-  CU_ASSERT_EQUAL_FATAL(start(quick), 0);
-  create_flag("calm", "fixtureReload", "{}");
-  create_flag("boomer", "fixtureReload", "{\"boom\": \"yes\"}");
+  CU_ASSERT_EQUAL_FATAL(start_v1_with("calm"), 0);
   CU_ASSERT_EQUAL(on("calm"), 1);
   CU_ASSERT_EQUAL(on("boomer"), 1);
   CU_ASSERT_EQUAL_FATAL(vxh_stop(&d, true), 0);
   put_plugin("compile_segv", "reload.so");
-  const char *args[] = {"--plugin-dir", plugdir, "--plugin-check-timeout-ms",
+  const char *args[] = {"--plugin-dir", vxp_dir(), "--plugin-check-timeout-ms",
                         "500", NULL};
   CU_ASSERT_EQUAL_FATAL(vxh_restart(&d, args), 0);
   CU_ASSERT_EQUAL(
@@ -263,10 +224,7 @@ static void test_plugin_crashing_on_a_flag_is_not_loaded_at_start(void) {
 /* On reload, each faulty replacement is rejected with its reason and the
  * version in service keeps serving; the daemon never sees the fault. */
 static void test_faulty_replacements_are_rejected_on_reload(void) {
-  put_good("reload_v1", "reload.so");
-  CU_ASSERT_EQUAL_FATAL(start(quick), 0);
-  create_flag("hot", "fixtureReload", "{}");
-  create_flag("boomer", "fixtureReload", "{\"boom\": \"yes\"}");
+  CU_ASSERT_EQUAL_FATAL(start_v1_with("hot"), 0);
   static const struct {
     const char *fixture, *reason;
   } cases[] = {
@@ -377,7 +335,7 @@ static void test_sigterm_finishes_despite_an_evaluate_that_never_returns(void) {
                                     "committed"),
                   1);
   /* The flag created before is there after a restart. */
-  const char *args[] = {"--plugin-dir", plugdir, NULL};
+  const char *args[] = {"--plugin-dir", vxp_dir(), NULL};
   CU_ASSERT_EQUAL_FATAL(vxh_restart(&d, args), 0);
   json_decref(
       vxh_admin(&d, "GET", "/api/v1/admin/flags/stuck-flag", NULL, 200));
