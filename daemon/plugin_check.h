@@ -12,7 +12,8 @@
  * strategies at once): compile (as snapshots compile: lenient), evaluate
  * on every generated context (vx_check_contexts: empty, several userIds,
  * sessionIds, IPv4 and IPv6 remoteAddresses, dates, properties, long and
- * odd values), free_instance; without any use, one compile without
+ * odd values; the 64 KiB one on the first 16 uses only), free_instance;
+ * without any use, one compile without
  * parameters (and evaluate when it is accepted); then fini.
  * Each call into the plugin (dlopen with its constructors, the entry, init,
  * each compile, each evaluate, free_instance, fini) must return within
