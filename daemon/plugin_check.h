@@ -10,9 +10,9 @@
  * (the strategies of the flags that use it, with their real parameters,
  * every flag, every environment, listed by the caller beforehand for all
  * strategies at once): compile (as snapshots compile: lenient), evaluate
- * on every generated context (vx_check_contexts: empty, several userIds,
+ * on every generated context (check_contexts.h: empty, several userIds,
  * sessionIds, IPv4 and IPv6 remoteAddresses, dates, properties, long and
- * odd values; the 64 KiB one on the first 16 uses only), free_instance;
+ * odd values; the longest one on the first 16 uses only), free_instance;
  * without any use, one compile without
  * parameters (and evaluate when it is accepted); then fini.
  * Each call into the plugin (dlopen with its constructors, the entry, init,
@@ -64,11 +64,6 @@ typedef struct vx_check_uses {
 int vx_check_uses_add(vx_check_uses *u, const char *strategy, const char *flag,
                       const char *env, int index, const json_t *params);
 void vx_check_uses_dispose(vx_check_uses *u);
-
-/* The contexts the check evaluates on, built from JSON (in the parent):
- * *n of them, each with a one-line description for messages. Static
- * storage, built on first use (control thread). NULL on out-of-memory. */
-const vx_context_json *vx_check_contexts(size_t *n, const char *const **labels);
 
 /* Checks the module at path with the uses of its strategy among uses
  * (may be NULL: none). Returns 0 when it passed; otherwise a negative

@@ -37,6 +37,7 @@
 
 #include <jansson.h>
 
+#include "check_contexts.h"
 #include "context.h"
 #include "log.h"
 #include "plugin_check.h"
