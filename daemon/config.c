@@ -74,6 +74,10 @@ static const key keys[] = {
      3600000},
     {"last_used_interval", "VEXIL_LAST_USED_INTERVAL", "last-used-interval",
      K_INT, F(last_used_interval), 1, 3600},
+    {"plugin_check_timeout_ms", "VEXIL_PLUGIN_CHECK_TIMEOUT_MS",
+     "plugin-check-timeout-ms", K_INT, F(plugin_check_timeout_ms), 0, 600000},
+    {"shutdown_timeout_ms", "VEXIL_SHUTDOWN_TIMEOUT_MS", "shutdown-timeout-ms",
+     K_INT, F(shutdown_timeout_ms), 100, 3600000},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -94,6 +98,8 @@ void vx_config_defaults(vx_config *cfg) {
   cfg->max_context_value_bytes = VX_CONTEXT_MAX_VALUE_DEFAULT;
   cfg->store_probe_interval_ms = 5000;
   cfg->last_used_interval = 60;
+  cfg->plugin_check_timeout_ms = 3000;
+  cfg->shutdown_timeout_ms = 10000;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)

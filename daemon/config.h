@@ -24,6 +24,13 @@
  *   store probe (ms)     store_probe_interval_ms
  *                        VEXIL_STORE_PROBE_INTERVAL_MS               5000
  *   last use written     last_used_interval    VEXIL_LAST_USED_INTERVAL  60 (s)
+ *   plugin check limit   plugin_check_timeout_ms
+ *                        VEXIL_PLUGIN_CHECK_TIMEOUT_MS               3000
+ *     (ms each call into a plugin may take in the pre-load check,
+ *      plugin_check.h; 0 turns the check off)
+ *   shutdown deadline    shutdown_timeout_ms
+ *                        VEXIL_SHUTDOWN_TIMEOUT_MS                   10000
+ *     (ms SIGTERM waits for requests in flight before vexild exits 3)
  */
 #ifndef VX_CONFIG_H
 #define VX_CONFIG_H
@@ -61,6 +68,12 @@ typedef struct vx_config {
    * unpublished revision retried (service_health.c). */
   int store_probe_interval_ms;
   int last_used_interval; /* s between writes of tokens' last use, 1..3600 */
+  /* Each call into a plugin in the pre-load check (a forked child,
+   * plugin_check.h) must return within this many ms; 0: no check. */
+  int plugin_check_timeout_ms;
+  /* After SIGTERM, requests in flight get this many ms to finish; then
+   * vexild logs what it waited for and exits with status 3. */
+  int shutdown_timeout_ms;
 } vx_config;
 
 /* What the command line asks for. */
@@ -91,6 +104,7 @@ int vx_config_load_env(vx_config *cfg, char *const *envp, char *err,
  *   --log-level LEVEL, --demo, --max-json-depth N,
  *   --max-context-properties N, --max-context-value-bytes N,
  *   --store-probe-interval-ms MS, --last-used-interval S,
+ *   --plugin-check-timeout-ms MS, --shutdown-timeout-ms MS,
  *   --check-config, --version, --help.
  * Fills cfg (database resolved against data_dir) and *action. Returns 0,
  * or VX_EINVAL with a message in err. argv[0] is the program name. */

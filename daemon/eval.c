@@ -21,13 +21,28 @@ const char *vx_reason_name(vx_reason r) {
   return "ERROR";
 }
 
-static bool strategy_on(const vx_cstrategy *s, const vx_context *ctx) {
+/* Not inlined into the hot loop: a plugin that errs is the rare case. */
+__attribute__((cold, noinline)) static void
+plugin_erred(const vx_flag *flag, const vx_cstrategy *s, int rc) {
+  vx_strategy_eval_error(s->plugin->stats, s->plugin->desc->version, flag->key,
+                         rc);
+}
+
+/* Fail closed: only a result of exactly 1 is on. A negative VX_E* code or
+ * a stray positive value is off, and is counted and logged. */
+static bool strategy_on(const vx_flag *flag, const vx_cstrategy *s,
+                        const vx_context *ctx) {
   if (s->never)
     return false;
   for (size_t i = 0; i < s->n_constraints; i++)
     if (!vx_constraint_eval(&s->constraints[i], ctx))
       return false;
-  return s->plugin->desc->evaluate(s->instance, ctx) != 0;
+  int rc = s->plugin->desc->evaluate(s->instance, ctx);
+  if (__builtin_expect(rc == 1, 1))
+    return true;
+  if (__builtin_expect(rc != 0, 0))
+    plugin_erred(flag, s, rc);
+  return false;
 }
 
 /* Why the deciding strategy is on, before variants are considered. */
@@ -118,7 +133,7 @@ static void decide(const vx_env *env, const vx_flag *flag,
     out->reason = VX_REASON_STATIC;
   } else {
     for (size_t i = 0; i < flag->n_strategies; i++) {
-      if (strategy_on(&flag->strategies[i], ctx)) {
+      if (strategy_on(flag, &flag->strategies[i], ctx)) {
         chosen = &flag->strategies[i];
         out->strategy = chosen->index;
         out->reason = strategy_reason(chosen);

@@ -4,8 +4,10 @@
  * A flag is on when it is enabled in the environment, its dependencies are
  * satisfied, and it has no strategies or any strategy is on. A strategy is
  * on when its segments' and its own constraints all hold and its plugin
- * says yes. The variant comes from the deciding strategy's variants when it
- * has any that can be chosen, else from the flag's.
+ * says yes: evaluate returned exactly 1. Any other result than 0 or 1 (a
+ * VX_E* error) is off too, fail closed, and is counted and logged
+ * (strategy_stats.h). The variant comes from the deciding strategy's variants
+ * when it has any that can be chosen, else from the flag's.
  *
  * Reasons: DISABLED (switched off in the environment), STATIC (on for
  * everyone), TARGETING_MATCH (a constraint, segment, list or override
@@ -13,7 +15,8 @@
  * (nothing matched, or a dependency is not satisfied), FLAG_NOT_FOUND.
  *
  * Everything here is lock-free and allocation-free: it reads an immutable
- * snapshot and writes only into the caller's vx_decision.
+ * snapshot and writes only into the caller's vx_decision (a plugin's error
+ * adds an atomic count and, once a minute, a log line).
  */
 #ifndef VX_EVAL_H
 #define VX_EVAL_H

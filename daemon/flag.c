@@ -30,7 +30,9 @@ typedef struct compile_ctx {
   unsigned mode;
   char *err;
   size_t errlen;
-  int rc; /* first error in strict mode */
+  int rc;      /* first error in strict mode */
+  char *field; /* where the first error is, when known (or NULL) */
+  size_t fieldlen;
 } compile_ctx;
 
 /* Reports a problem. Strict: records it (first wins) and returns the code
@@ -204,12 +206,16 @@ static int compile_strategy(compile_ctx *cc, vx_flag *f, vx_cstrategy *s,
                    si, s->name);
   }
   why[0] = '\0';
-  rc = vx_plugin_compile(p, f->key, params, cc->mode, &s->instance, why,
-                         sizeof why);
+  const char *param = NULL;
+  rc = vx_plugin_compile_at(p, f->key, params, cc->mode, &s->instance, why,
+                            sizeof why, &param);
   if (rc == VX_ENOMEM)
     return rc;
   if (rc != 0) {
     s->never = true;
+    if (param != NULL && cc->rc == 0 && cc->field != NULL)
+      snprintf(cc->field, cc->fieldlen, "strategies[%zu].parameters.%s", si,
+               param);
     return problem(cc, rc, "strategies[%zu] (%s): %s", si, s->name, why);
   }
   s->plugin = p;
@@ -314,9 +320,18 @@ static int compile_body(compile_ctx *cc, vx_flag *f, const json_t *def,
 int vx_flag_compile(const json_t *def, const json_t *segments,
                     vx_plugin_host *plugins, unsigned mode, vx_flag **out,
                     char *err, size_t errlen) {
+  return vx_flag_compile_at(def, segments, plugins, mode, out, err, errlen,
+                            NULL, 0);
+}
+
+int vx_flag_compile_at(const json_t *def, const json_t *segments,
+                       vx_plugin_host *plugins, unsigned mode, vx_flag **out,
+                       char *err, size_t errlen, char *field, size_t fieldlen) {
   *out = NULL;
   if (errlen > 0)
     err[0] = '\0';
+  if (field != NULL && fieldlen > 0)
+    field[0] = '\0';
   const json_t *name = json_object_get(def, "name");
   if (!json_is_object(def) || !json_is_string(name) ||
       json_string_length(name) == 0) {
@@ -340,7 +355,7 @@ int vx_flag_compile(const json_t *def, const json_t *segments,
   for (size_t i = 0; type != NULL && i < 4; i++)
     if (strcmp(type, types[i]) == 0)
       f->type = (vx_flag_type)(VX_FLAG_BOOLEAN + i);
-  compile_ctx cc = {f->key, mode, err, errlen, 0};
+  compile_ctx cc = {f->key, mode, err, errlen, 0, field, fieldlen};
   int rc = compile_body(&cc, f, def, segments, plugins);
   if (rc == VX_ENOMEM)
     snprintf(err, errlen, "out of memory");

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "constraint.h"
-#include "plugin_host.h"
+#include "plugin_compile.h"
 #include "variant.h"
 
 typedef struct vx_cstrategy {
@@ -83,6 +83,13 @@ typedef struct vx_flag {
 int vx_flag_compile(const json_t *def, const json_t *segments,
                     vx_plugin_host *plugins, unsigned mode, vx_flag **out,
                     char *err, size_t errlen);
+
+/* The same; with a strict refusal about one parameter, field (when not
+ * NULL) receives its place in the definition,
+ * "strategies[1].parameters.timezone" (else ""). */
+int vx_flag_compile_at(const json_t *def, const json_t *segments,
+                       vx_plugin_host *plugins, unsigned mode, vx_flag **out,
+                       char *err, size_t errlen, char *field, size_t fieldlen);
 
 void vx_flag_ref(vx_flag *f);
 /* Drops a reference; the last one frees the flag and releases its plugin

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "inflight.h"
 #include "log.h"
 #include "metrics.h"
 #include "sse.h"
@@ -161,6 +162,8 @@ static int dispatch(struct mg_connection *conn) {
                 .path = path,
                 .rest = ""};
   index_headers(&req);
+  vx_inflight_begin(ri->request_method ? ri->request_method : "?", path,
+                    (int64_t)(t0 / 1000));
   const route *r = match(h, path);
   int metric = h->metric_unmatched;
   if (r != NULL) {
@@ -175,6 +178,7 @@ static int dispatch(struct mg_connection *conn) {
   }
   if (req.status == 0)
     vx_send_error(&req, 500, "INTERNAL", "the handler sent no answer");
+  vx_inflight_end();
   /* A large body or answer (an import, an export, the list of 10,000
    * flags) leaves many freed blocks that malloc keeps: give them back now
    * that the request's documents are gone, so that memory stays what the

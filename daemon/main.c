@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "cli_token.h"
 #include "config.h"
 #include "http.h"
+#include "inflight.h"
 #include "log.h"
 #include "service.h"
 #include "service_reload.h"
@@ -34,7 +36,8 @@ static const char help[] =
     "[--demo]\n"
     "         [--max-json-depth N] [--max-context-properties N]\n"
     "         [--max-context-value-bytes N] [--store-probe-interval-ms MS]\n"
-    "         [--last-used-interval SECONDS] [--check-config]\n"
+    "         [--last-used-interval SECONDS] [--plugin-check-timeout-ms MS]\n"
+    "         [--shutdown-timeout-ms MS] [--check-config]\n"
     "      Serve flags over HTTP (OFREP, the native and admin APIs). Every\n"
     "      setting can also come from VEXIL_* environment variables and a\n"
     "      config file: command line > environment > file > default (see\n"
@@ -46,6 +49,14 @@ static const char help[] =
     "      properties of one evaluation context, and\n"
     "      --max-context-value-bytes (default 4096) each of its values.\n"
     "      Over a limit, requests are answered with 400.\n"
+    "      --plugin-check-timeout-ms MS (default 3000, 0 off): each call\n"
+    "      into a plugin in the pre-load check, a forked child that\n"
+    "      exercises every plugin before it is loaded, must return within\n"
+    "      MS; a plugin that crashes, exits or hangs there is refused.\n"
+    "      --shutdown-timeout-ms MS (default 10000): after SIGTERM, the\n"
+    "      requests in flight get MS to finish; then vexild names them in\n"
+    "      the log and exits with status 3 (answered writes are already\n"
+    "      committed).\n"
     "  vexild token create --admin --name NAME [--config FILE]\n"
     "                      [--database PATH] [--data-dir DIR]\n"
     "      Break-glass: add an admin token to the database on this host,\n"
@@ -75,6 +86,73 @@ static int make_parent(const char *path) {
     }
   }
   return mkdir(dir, 0750) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* ---- stopping, with a deadline */
+
+typedef struct stopper {
+  vx_http *http;
+  atomic_bool done;
+} stopper;
+
+static void *stop_http(void *arg) {
+  stopper *st = arg;
+  vx_http_stop(st->http);
+  atomic_store(&st->done, true);
+  return NULL;
+}
+
+/* Stops the server on another thread and waits at most timeout_ms for it
+ * (a worker stuck in a plugin's evaluate would hold mg_stop forever). A
+ * second SIGTERM or SIGINT ends the wait at once. Returns 0 when stopped,
+ * -1 when the time is up. */
+static int stop_http_before(vx_http *http, const sigset_t *set,
+                            int timeout_ms) {
+  static stopper st; /* may outlive this call when the time is up */
+  st.http = http;
+  atomic_init(&st.done, false);
+  pthread_t t;
+  if (pthread_create(&t, NULL, stop_http, &st) != 0) {
+    vx_http_stop(http);
+    return 0;
+  }
+  int64_t deadline = vx_inflight_now_ms() + timeout_ms;
+  while (!atomic_load(&st.done)) {
+    int64_t left = deadline - vx_inflight_now_ms();
+    if (left <= 0)
+      return -1;
+    struct timespec ts = {0, (left < 20 ? left : 20) * 1000000L};
+    int sig = sigtimedwait(set, NULL, &ts);
+    if (sig == SIGTERM || sig == SIGINT) {
+      vx_log(VX_LOG_WARN, "%s again: not waiting any longer",
+             sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      return -1;
+    }
+  }
+  pthread_join(t, NULL);
+  return 0;
+}
+
+/* The shutdown deadline passed: says what it waited for, and exits 3
+ * without running exit handlers (the stuck worker still runs). */
+__attribute__((noreturn)) static void give_up(int timeout_ms) {
+  vx_inflight_entry e[16];
+  size_t n = vx_inflight_list(e, 16, vx_inflight_now_ms());
+  vx_log(VX_LOG_ERROR,
+         "shutdown: %zu request%s still in flight after %d ms; exiting "
+         "with status 3 without waiting for %s",
+         n, n == 1 ? "" : "s", timeout_ms, n == 1 ? "it" : "them");
+  for (size_t i = 0; i < n && i < 16; i++)
+    vx_log(VX_LOG_ERROR,
+           "shutdown: waited for %s%s, in flight for %.1f s (its worker is "
+           "stuck, for example in a strategy plugin's evaluate)",
+           e[i].text, e[i].stream ? " (an event stream)" : "",
+           (double)e[i].age_ms / 1000.0);
+  vx_log(VX_LOG_ERROR,
+         "shutdown: every write that was answered is committed in the "
+         "database (answers are sent after COMMIT); a write not answered "
+         "yet is rolled back by SQLite at the next start");
+  _exit(3);
 }
 
 static int serve(const vx_config *cfg) {
@@ -145,11 +223,13 @@ static int serve(const vx_config *cfg) {
       json_decref(report);
       continue;
     }
-    vx_log(VX_LOG_INFO, "%s: finishing requests in flight, then exiting",
-           sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    vx_log(VX_LOG_INFO,
+           "%s: finishing requests in flight (at most %d ms), then exiting",
+           sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg->shutdown_timeout_ms);
     break;
   }
-  vx_http_stop(http);
+  if (stop_http_before(http, &set, cfg->shutdown_timeout_ms) != 0)
+    give_up(cfg->shutdown_timeout_ms); /* does not return */
   vx_service_close(svc);
   vx_log(VX_LOG_INFO, "stopped");
   return 0;

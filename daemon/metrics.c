@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inflight.h"
 #include "plugin_host.h"
+#include "strategy_stats.h"
 
 /* ---- HTTP: per route, counts by status and a latency histogram */
 
@@ -340,6 +342,66 @@ static void render_store(FILE *f, vx_service *svc) {
           h.pending ? 1 : 0, (unsigned long long)h.publish_failures);
 }
 
+static void render_inflight(FILE *f) {
+  size_t in_flight, stuck;
+  int64_t oldest;
+  vx_inflight_stats(vx_inflight_now_ms(), &in_flight, &stuck, &oldest);
+  fprintf(f,
+          "# HELP vexil_requests_in_flight Requests being served now, "
+          "event streams and this one left out.\n"
+          "# TYPE vexil_requests_in_flight gauge\n"
+          "vexil_requests_in_flight %zu\n"
+          "# HELP vexil_requests_stuck Requests in flight for %d s or more "
+          "(a worker stuck, e.g. in a plugin's evaluate).\n"
+          "# TYPE vexil_requests_stuck gauge\n"
+          "vexil_requests_stuck %zu\n"
+          "# HELP vexil_request_oldest_seconds Age of the oldest request in "
+          "flight.\n# TYPE vexil_request_oldest_seconds gauge\n"
+          "vexil_request_oldest_seconds %.3f\n",
+          in_flight, VX_INFLIGHT_STUCK_MS / 1000, stuck,
+          (double)oldest / 1000.0);
+}
+
+static void render_strategy_errors(FILE *f) {
+  fputs("# HELP vexil_strategy_errors_total Results of a strategy plugin's "
+        "evaluate that were neither 1 (on) nor 0 (off); each was served as "
+        "off.\n# TYPE vexil_strategy_errors_total counter\n",
+        f);
+  size_t n;
+  vx_strategy_stats *st = vx_strategy_stats_all(&n);
+  for (size_t i = 0; i < n; i++) {
+    fputs("vexil_strategy_errors_total{strategy=\"", f);
+    put_label(f, st[i].name, strlen(st[i].name));
+    fprintf(f, "\"} %llu\n",
+            (unsigned long long)atomic_load_explicit(&st[i].errors,
+                                                     memory_order_relaxed));
+  }
+}
+
+static void put_refused(const char *file, const char *name, void *arg) {
+  FILE *f = arg;
+  fputs("vexil_plugin_refused{file=\"", f);
+  put_label(f, file, strlen(file));
+  fputs("\",strategy=\"", f);
+  put_label(f, name, strlen(name));
+  fputs("\"} 1\n", f);
+}
+
+static void render_refused(FILE *f, vx_plugin_host *host) {
+  fputs("# HELP vexil_plugins_refused Plugin files refused at start or by "
+        "the last reload (see the log): a strategy refused at start is not "
+        "loaded and its flags are off; one refused on reload keeps its "
+        "previous version.\n# TYPE vexil_plugins_refused gauge\n",
+        f);
+  fprintf(f, "vexil_plugins_refused %zu\n",
+          vx_plugin_host_each_refused(host, NULL, NULL));
+  fputs("# HELP vexil_plugin_refused One series per refused plugin file, "
+        "with its strategy when known.\n"
+        "# TYPE vexil_plugin_refused gauge\n",
+        f);
+  vx_plugin_host_each_refused(host, put_refused, f);
+}
+
 int vx_metrics_render(vx_service *svc, char **out, size_t *len) {
   *out = NULL;
   *len = 0;
@@ -348,6 +410,8 @@ int vx_metrics_render(vx_service *svc, char **out, size_t *len) {
     return -1;
   render_http(f);
   render_evals(f);
+  render_strategy_errors(f);
+  render_inflight(f);
   fprintf(f,
           "# HELP vexil_open_streams Open event streams (/api/v1/stream).\n"
           "# TYPE vexil_open_streams gauge\nvexil_open_streams %ld\n",
@@ -362,6 +426,7 @@ int vx_metrics_render(vx_service *svc, char **out, size_t *len) {
             "# TYPE vexil_plugins_loaded gauge\nvexil_plugins_loaded %zu\n",
             vx_plugin_host_count(vx_service_plugins(svc)));
     render_store(f, svc);
+    render_refused(f, vx_service_plugins(svc));
   }
   if (fclose(f) != 0) {
     free(*out);

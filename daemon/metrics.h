@@ -8,6 +8,13 @@
  *   vexil_evaluation_flags_overflow_total          counter: evaluations not
  *                                                  counted by flag because the
  *                                                  flag table was full
+ *   vexil_strategy_errors_total{strategy}          counter: evaluate results
+ *                                                  that were neither 0 nor 1,
+ *                                                  served as off
+ *   vexil_requests_in_flight, vexil_requests_stuck gauges: requests being
+ *   vexil_request_oldest_seconds                   served (streams left out),
+ *                                                  those older than 10 s, the
+ *                                                  oldest one's age
  *   vexil_open_streams                             gauge
  *   vexil_revision, vexil_plugins_loaded           gauges (from the service)
  *   vexil_store_writable, vexil_publish_pending    gauges (service_health.c)
@@ -16,6 +23,10 @@
  *   vexil_publish_failures_total                   counter: snapshots not
  *                                                  built or published after
  *                                                  a commit
+ *   vexil_plugins_refused                          gauge: plugin files refused
+ *                                                  at start or by the last
+ *                                                  reload
+ *   vexil_plugin_refused{file, strategy}           gauge, 1 per refused file
  *
  * Routes are identified by a small index handed out by vx_metrics_route
  * (at start, by http.c); flags by key in a fixed table of

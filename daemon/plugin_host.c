@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +16,82 @@
 
 #include "host_api.h"
 #include "log.h"
-#include "sha256.h"
+#include "plugin_check.h"
 
 #ifndef VX_PLUGINDIR
 #define VX_PLUGINDIR "/usr/local/lib/vexil/plugins"
 #endif
 
-#define MAX_PLUGIN_FILE (256u << 20) /* 256 MiB: far beyond any plugin */
+/* A plugin file refused by the last scan of its folder. */
+typedef struct refusal {
+  char *file;
+  char *name; /* "" when unknown */
+} refusal;
 
 struct vx_plugin_host {
   vx_plugin **items;
   size_t n, cap;
   char *cache_dir; /* content-addressed copies, or NULL */
+  int check_ms;    /* the pre-load check's limit per call; 0: no check */
+  const vx_check_uses *uses;    /* borrowed, may be NULL */
+  pthread_mutex_t refused_lock; /* metrics read the refusals */
+  refusal *refused;
+  size_t n_refused;
 };
 
 vx_plugin_host *vx_plugin_host_new(void) {
-  return calloc(1, sizeof(vx_plugin_host));
+  vx_plugin_host *host = calloc(1, sizeof(vx_plugin_host));
+  if (host != NULL)
+    pthread_mutex_init(&host->refused_lock, NULL);
+  return host;
+}
+
+void vx_plugin_host_set_check(vx_plugin_host *host, int timeout_ms,
+                              const vx_check_uses *uses) {
+  host->check_ms = timeout_ms;
+  host->uses = uses;
+}
+
+void vx_plugin_host_note_refused(vx_plugin_host *host, const char *file,
+                                 const char *name) {
+  pthread_mutex_lock(&host->refused_lock);
+  refusal *r = realloc(host->refused, (host->n_refused + 1) * sizeof *r);
+  if (r != NULL) {
+    host->refused = r;
+    r[host->n_refused].file = strdup(file);
+    r[host->n_refused].name = strdup(name != NULL ? name : "");
+    if (r[host->n_refused].file != NULL && r[host->n_refused].name != NULL)
+      host->n_refused++;
+    else {
+      free(r[host->n_refused].file);
+      free(r[host->n_refused].name);
+    }
+  }
+  pthread_mutex_unlock(&host->refused_lock);
+}
+
+void vx_plugin_host_forget_refused(vx_plugin_host *host) {
+  pthread_mutex_lock(&host->refused_lock);
+  for (size_t i = 0; i < host->n_refused; i++) {
+    free(host->refused[i].file);
+    free(host->refused[i].name);
+  }
+  free(host->refused);
+  host->refused = NULL;
+  host->n_refused = 0;
+  pthread_mutex_unlock(&host->refused_lock);
+}
+
+size_t vx_plugin_host_each_refused(vx_plugin_host *host,
+                                   void (*fn)(const char *file,
+                                              const char *name, void *arg),
+                                   void *arg) {
+  pthread_mutex_lock(&host->refused_lock);
+  size_t n = host->n_refused;
+  for (size_t i = 0; fn != NULL && i < n; i++)
+    fn(host->refused[i].file, host->refused[i].name, arg);
+  pthread_mutex_unlock(&host->refused_lock);
+  return n;
 }
 
 static bool no_dlclose(void) {
@@ -65,6 +126,8 @@ void vx_plugin_host_free(vx_plugin_host *host) {
     vx_plugin_unref(host->items[i]);
   free(host->items);
   free(host->cache_dir);
+  vx_plugin_host_forget_refused(host);
+  pthread_mutex_destroy(&host->refused_lock);
   free(host);
 }
 
@@ -113,11 +176,13 @@ int vx_plugin_check_descriptor(const vx_strategy_descriptor *d, char *err,
              (unsigned)d->abi_minor, (unsigned)VX_ABI_MINOR);
     return VX_EABI;
   }
-  /* Every minor of major 1 so far is 1.0, whose size is the whole struct. */
-  if (d->size < VX_DESCRIPTOR_SIZE_V1_0) {
+  /* The size the plugin's minor needs: that minor's frozen figure (not
+   * the sizeof of this host's struct, which grows with later minors). */
+  static const size_t minor_size[VX_ABI_MINOR + 1] = {VX_DESCRIPTOR_SIZE_V1_0};
+  if (d->size < minor_size[d->abi_minor]) {
     snprintf(err, errlen, "size is %u, abi %u.%u needs at least %zu",
              (unsigned)d->size, (unsigned)d->abi_major, (unsigned)d->abi_minor,
-             (size_t)VX_DESCRIPTOR_SIZE_V1_0);
+             minor_size[d->abi_minor]);
     return VX_EABI;
   }
   if (d->name == NULL || d->name[0] == '\0') {
@@ -178,6 +243,7 @@ static vx_plugin *new_plugin(const vx_strategy_descriptor *d,
     return NULL;
   }
   p->desc = d;
+  p->stats = vx_strategy_stats_for(d->name);
   atomic_init(&p->refs, 1);
   return p;
 }
@@ -277,39 +343,14 @@ int vx_plugin_host_register(vx_plugin_host *host,
 
 /* ------------------------------------------------- content addressing */
 
-static void clear_cache(const char *dir) {
-  DIR *d = opendir(dir);
-  if (d == NULL)
-    return;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    size_t n = strlen(e->d_name);
-    if ((n > 3 && strcmp(e->d_name + n - 3, ".so") == 0) ||
-        (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0)) {
-      char path[PATH_MAX];
-      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-      unlink(path);
-    }
-  }
-  closedir(d);
-}
-
 int vx_plugin_host_set_cache_dir(vx_plugin_host *host, const char *dir,
                                  char *err, size_t errlen) {
-  struct stat st;
-  if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-    snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-    return VX_EIO;
-  }
-  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
-      access(dir, W_OK | X_OK) != 0) {
-    snprintf(err, errlen, "%s is not a folder vexild can write to", dir);
-    return VX_EIO;
-  }
-  char *copy = strdup(dir);
-  if (copy == NULL)
-    return VX_ENOMEM;
-  clear_cache(dir);
+  int rc = vx_plugin_cache_prepare(dir, err, errlen);
+  char *copy = rc == 0 ? strdup(dir) : NULL;
+  if (rc == 0 && copy == NULL)
+    rc = VX_ENOMEM;
+  if (rc != 0)
+    return rc;
   free(host->cache_dir);
   host->cache_dir = copy;
   return 0;
@@ -319,115 +360,35 @@ const char *vx_plugin_host_cache_dir(const vx_plugin_host *host) {
   return host->cache_dir;
 }
 
-/* Reads the whole file; *buf is malloc'ed. */
-static int read_file(const char *path, unsigned char **buf, size_t *len,
-                     char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  struct stat st;
-  if (f == NULL || fstat(fileno(f), &st) != 0) {
-    snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-    if (f != NULL)
-      fclose(f);
-    return VX_EIO;
-  }
-  if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > MAX_PLUGIN_FILE) {
-    snprintf(err, errlen, "%s: not a regular file of at most 256 MiB", path);
-    fclose(f);
-    return VX_EIO;
-  }
-  size_t cap = (size_t)st.st_size + 1, n = 0;
-  unsigned char *b = malloc(cap);
-  if (b == NULL) {
-    fclose(f);
-    return VX_ENOMEM;
-  }
-  size_t got;
-  while ((got = fread(b + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) { /* it grew while we read: take what fits the limit */
-      if (cap > MAX_PLUGIN_FILE)
-        break;
-      unsigned char *nb = realloc(b, cap * 2);
-      if (nb == NULL)
-        break;
-      b = nb;
-      cap *= 2;
-    }
-  }
-  bool bad = ferror(f) != 0;
-  fclose(f);
-  if (bad) {
-    free(b);
-    snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-    return VX_EIO;
-  }
-  *buf = b;
-  *len = n;
-  return 0;
-}
-
-int vx_plugin_file_sha256(const char *path, char hex[65], char *err,
-                          size_t errlen) {
-  unsigned char *data, digest[32];
-  size_t len;
-  int rc = read_file(path, &data, &len, err, errlen);
-  if (rc != 0)
-    return rc;
-  vx_sha256(data, len, digest);
-  vx_sha256_hex(digest, hex);
-  free(data);
-  return 0;
-}
-
-/* Writes data to dir/<hex>.so through a temporary file and rename, so
- * that a copy another module maps is replaced, never rewritten. */
-static char *write_copy(const char *dir, const char *hex,
-                        const unsigned char *data, size_t len, char *err,
-                        size_t errlen) {
-  char tmp[PATH_MAX], path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/%s.so", dir, hex);
-  snprintf(tmp, sizeof tmp, "%s/.%s.%ld.tmp", dir, hex, (long)getpid());
-  FILE *f = fopen(tmp, "wb");
-  bool ok = f != NULL && fwrite(data, 1, len, f) == len;
-  if (f != NULL && fclose(f) != 0)
-    ok = false;
-  if (ok && rename(tmp, path) != 0)
-    ok = false;
-  if (!ok) {
-    snprintf(err, errlen, "cannot write %.300s: %s", path, strerror(errno));
-    unlink(tmp);
-    return NULL;
-  }
-  char *copy = strdup(path);
-  if (copy == NULL)
-    unlink(path);
-  return copy;
-}
-
 int vx_plugin_open(vx_plugin_host *host, const char *path, vx_plugin **out,
                    char *err, size_t errlen) {
+  return vx_plugin_open_named(host, path, out, NULL, 0, err, errlen);
+}
+
+int vx_plugin_open_named(vx_plugin_host *host, const char *path,
+                         vx_plugin **out, char *name, size_t namelen, char *err,
+                         size_t errlen) {
   *out = NULL;
-  unsigned char *data = NULL, digest[32];
-  size_t len = 0;
-  char hex[65], why[512] = "";
-  int rc = read_file(path, &data, &len, err, errlen);
+  if (name != NULL && namelen > 0)
+    name[0] = '\0';
+  char hex[65], why[1024] = "";
+  char *copy = NULL;
+  int rc = vx_plugin_cache_copy(host->cache_dir, path, hex, &copy, err, errlen);
   if (rc != 0)
     return rc;
-  vx_sha256(data, len, digest);
-  vx_sha256_hex(digest, hex);
-  char *copy = NULL;
-  if (host->cache_dir != NULL) {
-    copy = write_copy(host->cache_dir, hex, data, len, why, sizeof why);
-    if (copy == NULL) {
-      free(data);
+  const char *load_path = copy != NULL ? copy : path;
+  void *handle = NULL;
+  if (host->check_ms > 0) {
+    /* Exercised in a child first: a crash there is not ours. */
+    rc = vx_plugin_check(load_path, host->check_ms, host->uses, name, namelen,
+                         why, sizeof why);
+    if (rc != 0) {
       snprintf(err, errlen, "%s: %s", path, why);
-      return VX_EIO;
+      goto fail;
     }
   }
-  free(data);
-  const char *load_path = copy != NULL ? copy : path;
   dlerror();
-  void *handle = dlopen(load_path, RTLD_NOW | RTLD_LOCAL);
+  handle = dlopen(load_path, RTLD_NOW | RTLD_LOCAL);
   if (handle == NULL) {
     const char *dl = dlerror();
     snprintf(err, errlen, "%s: dlopen failed: %s", path,
@@ -452,6 +413,8 @@ int vx_plugin_open(vx_plugin_host *host, const char *path, vx_plugin **out,
     goto fail;
   }
   rc = vx_plugin_check_descriptor(d, why, sizeof why);
+  if (rc == 0 && name != NULL)
+    snprintf(name, namelen, "%s", d->name);
   vx_plugin *p = NULL;
   if (rc == 0 && (p = new_plugin(d, path)) == NULL)
     rc = VX_ENOMEM;
@@ -513,16 +476,29 @@ int vx_plugin_host_load_dir(vx_plugin_host *host, const char *dir) {
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
       continue;
-    char err[1024];
-    int rc = vx_plugin_host_load_file(host, path, err, sizeof err);
+    char err[1536], why[512], name[128];
+    vx_plugin *p = NULL;
+    int rc = vx_plugin_open_named(host, path, &p, name, sizeof name, err,
+                                  sizeof err);
+    if (rc == 0 && (rc = vx_plugin_host_add(host, p, why, sizeof why)) != 0) {
+      snprintf(err, sizeof err, "%.1000s: %s", path, why);
+      vx_plugin_unref(p);
+    }
     if (rc == 0) {
-      vx_plugin *p = host->items[host->n - 1];
       vx_log(VX_LOG_INFO, "loaded strategy %s %s from %s", p->name,
              p->desc->version ? p->desc->version : "?", path);
       loaded++;
-    } else {
-      vx_log(VX_LOG_WARN, "plugin refused: %s", err);
+      continue;
     }
+    vx_plugin_host_note_refused(host, path, name);
+    if (name[0] != '\0' && vx_plugin_host_find(host, name) == NULL)
+      vx_log(VX_LOG_WARN,
+             "plugin refused: %s; strategy %s is not loaded: flags using it "
+             "are off until a version that passes is loaded (POST "
+             "/api/v1/admin/plugins/reload or SIGHUP)",
+             err, name);
+    else
+      vx_log(VX_LOG_WARN, "plugin refused: %s", err);
   }
   free(list);
   return loaded;
@@ -541,165 +517,6 @@ size_t vx_plugin_host_count(const vx_plugin_host *host) {
 
 vx_plugin *vx_plugin_host_at(const vx_plugin_host *host, size_t i) {
   return i < host->n ? host->items[i] : NULL;
-}
-
-/* A parameter value as the text a plugin receives. Returns a malloc'ed
- * string, or NULL with *rc set. */
-static char *param_text(const char *name, const json_t *v, int *rc, char *err,
-                        size_t errlen) {
-  char buf[64];
-  switch (json_typeof(v)) {
-  case JSON_STRING:
-    return strdup(json_string_value(v));
-  case JSON_INTEGER:
-    snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    return strdup(buf);
-  case JSON_REAL:
-    snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
-    return strdup(buf);
-  case JSON_TRUE:
-  case JSON_FALSE:
-    return strdup(json_is_true(v) ? "true" : "false");
-  case JSON_ARRAY: {
-    size_t i, total = 1;
-    json_t *item;
-    json_array_foreach(v, i, item) {
-      if (!json_is_string(item)) {
-        snprintf(err, errlen, "%s: list items must be strings", name);
-        *rc = VX_ETYPE;
-        return NULL;
-      }
-      total += json_string_length(item) + 1;
-    }
-    char *s = malloc(total);
-    if (s == NULL)
-      break;
-    s[0] = '\0';
-    size_t off = 0;
-    json_array_foreach(v, i, item) {
-      size_t len = json_string_length(item);
-      if (i > 0)
-        s[off++] = ',';
-      memcpy(s + off, json_string_value(item), len);
-      off += len;
-    }
-    s[off] = '\0';
-    return s;
-  }
-  default:
-    snprintf(err, errlen, "%s: must be a string, number, boolean or list",
-             name);
-    *rc = VX_ETYPE;
-    return NULL;
-  }
-  *rc = VX_ENOMEM;
-  return NULL;
-}
-
-static int check_type(const vx_param_def *pd, const char *value, char *err,
-                      size_t errlen) {
-  switch (pd->type) {
-  case VX_PARAM_PERCENTAGE: {
-    int pct;
-    char why[256];
-    if (vx_parse_percentage(value, pd->name, &pct, why, sizeof why) != 0) {
-      snprintf(err, errlen, "%s", why);
-      return VX_EINVAL;
-    }
-    return 0;
-  }
-  case VX_PARAM_NUMBER: {
-    double d;
-    if (vx_parse_number(value, strlen(value), &d) != 0) {
-      snprintf(err, errlen, "%s must be a number, got \"%s\"", pd->name, value);
-      return VX_EINVAL;
-    }
-    return 0;
-  }
-  case VX_PARAM_BOOLEAN: {
-    bool b;
-    if (vx_parse_bool(value, &b) != 0) {
-      snprintf(err, errlen, "%s must be true or false, got \"%s\"", pd->name,
-               value);
-      return VX_EINVAL;
-    }
-    return 0;
-  }
-  case VX_PARAM_STRING:
-  case VX_PARAM_LIST:
-    return 0;
-  }
-  return 0;
-}
-
-int vx_plugin_compile(vx_plugin *p, const char *flag, const json_t *params,
-                      unsigned mode, void **instance, char *err,
-                      size_t errlen) {
-  if (params != NULL && !json_is_object(params) && !json_is_null(params)) {
-    snprintf(err, errlen, "parameters must be an object");
-    return VX_ETYPE;
-  }
-  size_t n = json_is_object(params) ? json_object_size(params) : 0;
-  vx_param *list = calloc(n ? n : 1, sizeof *list);
-  if (list == NULL)
-    return VX_ENOMEM;
-  size_t count = 0;
-  int rc = 0;
-  if (n > 0) {
-    const char *name;
-    json_t *v;
-    json_object_foreach((json_t *)params, name, v) {
-      if (json_is_null(v))
-        continue;
-      char *text = param_text(name, v, &rc, err, errlen);
-      if (text == NULL)
-        goto out;
-      list[count].name = name;
-      list[count].value = text;
-      count++;
-    }
-  }
-  for (uint32_t i = 0; i < p->desc->n_params; i++) {
-    const vx_param_def *pd = &p->desc->params[i];
-    const char *value = vx_param_find(list, count, pd->name);
-    if (value == NULL) {
-      if (pd->required) {
-        snprintf(err, errlen, "missing parameter %s", pd->name);
-        rc = VX_EINVAL;
-        goto out;
-      }
-      continue;
-    }
-    rc = check_type(pd, value, err, errlen);
-    if (rc != 0)
-      goto out;
-  }
-  if (errlen > 0)
-    err[0] = '\0';
-  rc = p->desc->compile(p->state, flag, list, count, instance, err, errlen);
-  if (rc != 0 && (errlen == 0 || err[0] == '\0'))
-    snprintf(err, errlen, "compile failed: %s", vx_strerror(rc));
-  if (rc > 0)
-    rc = VX_EPLUGIN; /* a plugin must return 0 or a negative code */
-  if (rc == 0 && errlen > 0 && err[0] != '\0' && (mode & VX_COMPILE_STRICT)) {
-    p->desc->free_instance(p->state, *instance); /* accepted, with a warning */
-    *instance = NULL;
-    rc = VX_EINVAL;
-  }
-  if (rc == 0)
-    vx_plugin_ref(p);
-out:
-  for (size_t i = 0; i < count; i++)
-    free((char *)list[i].value);
-  free(list);
-  return rc;
-}
-
-void vx_plugin_free_instance(vx_plugin *p, void *instance) {
-  if (p == NULL)
-    return;
-  p->desc->free_instance(p->state, instance);
-  vx_plugin_unref(p);
 }
 
 const char *vx_plugin_default_dir(void) {

@@ -9,9 +9,10 @@
  * uses it keeps its code mapped. Set VEXIL_NO_DLCLOSE=1 in the environment
  * to skip dlclose (sanitizer runs keep file and line in leak reports).
  *
- * Content addressing: with a cache folder set (the daemon sets
- * <data_dir>/plugin-cache), a plugin file is read, hashed (SHA-256) and
- * written to CACHE/<hash>.so, and that copy is what dlopen maps. So the
+ * Content addressing (plugin_cache.h): with a cache folder set (the daemon
+ * sets <data_dir>/plugin-cache), a plugin file is read, hashed (SHA-256)
+ * and written to CACHE/<hash>.so, and that copy is what the pre-load check
+ * exercises (when it is on: vx_plugin_host_set_check) and dlopen maps. So the
  * daemon never maps a file of the plugin folder (overwriting one in place
  * cannot crash it), and a changed file gets a new path: dlopen of a path
  * that is still open would return the old code. The copy is removed when
@@ -30,6 +31,9 @@
 
 #include <vexil/strategy.h>
 
+#include "plugin_cache.h"
+#include "strategy_stats.h"
+
 typedef struct vx_plugin {
   char *name;   /* copy of desc->name, owned */
   char *origin; /* the file it was loaded from, or "<builtin>", owned */
@@ -39,6 +43,7 @@ typedef struct vx_plugin {
   atomic_uint refs;
   char sha256[65]; /* hex digest of the file's content, "" in-process */
   char *copy;      /* the content-addressed copy mapped, owned, or NULL */
+  vx_strategy_stats *stats; /* evaluation errors of its name (never NULL) */
 } vx_plugin;
 
 typedef struct vx_plugin_host vx_plugin_host;
@@ -66,6 +71,16 @@ int vx_plugin_host_set_cache_dir(vx_plugin_host *host, const char *dir,
 /* The cache folder, or NULL when none is set. */
 const char *vx_plugin_host_cache_dir(const vx_plugin_host *host);
 
+/* From now on every plugin file is exercised in a forked child before it
+ * is mapped (plugin_check.h), each call into it limited to timeout_ms (0
+ * turns the check off, the default). uses (borrowed until the next call;
+ * may be NULL) lists the strategies of the flags, with their parameters:
+ * those of the plugin's name are compiled there first. A plugin that
+ * crashes, exits or hangs there is refused by vx_plugin_open. */
+typedef struct vx_check_uses vx_check_uses;
+void vx_plugin_host_set_check(vx_plugin_host *host, int timeout_ms,
+                              const vx_check_uses *uses);
+
 /* Opens one .so without registering it: reads and hashes it, writes the
  * copy (with a cache folder), dlopen, dlsym(VX_STRATEGY_ENTRY_SYMBOL), the
  * descriptor checks, the unique name (a name registered from another file
@@ -76,6 +91,12 @@ const char *vx_plugin_host_cache_dir(const vx_plugin_host *host);
  * loaded. */
 int vx_plugin_open(vx_plugin_host *host, const char *path, vx_plugin **out,
                    char *err, size_t errlen);
+
+/* vx_plugin_open; name (may be NULL) receives the strategy's name as soon
+ * as it is known, also when the plugin is then refused ("" before). */
+int vx_plugin_open_named(vx_plugin_host *host, const char *path,
+                         vx_plugin **out, char *name, size_t namelen, char *err,
+                         size_t errlen);
 
 /* Registers p, which must not share a name with a registered plugin; the
  * registry takes over the caller's reference. VX_EEXIST or VX_ENOMEM
@@ -94,11 +115,6 @@ vx_plugin *vx_plugin_host_replace(vx_plugin_host *host, vx_plugin *next);
 vx_plugin *vx_plugin_host_find_origin(const vx_plugin_host *host,
                                       const char *path);
 
-/* The SHA-256 of a file's content as 64 hex digits (what vx_plugin_open
- * records in sha256). VX_EIO with err naming the file. */
-int vx_plugin_file_sha256(const char *path, char hex[65], char *err,
-                          size_t errlen);
-
 /* vx_plugin_open, then vx_plugin_host_add. */
 int vx_plugin_host_load_file(vx_plugin_host *host, const char *path, char *err,
                              size_t errlen);
@@ -115,6 +131,19 @@ int vx_plugin_host_register(vx_plugin_host *host,
                             const vx_strategy_descriptor *desc,
                             const char *origin, char *err, size_t errlen);
 
+/* Plugin files refused by the last scan (at start, or the last reload):
+ * noted by vx_plugin_host_load_dir and the reload, forgotten when a
+ * reload starts. name is the strategy's when known, else "" or NULL.
+ * each calls fn (may be NULL) for each under a lock and returns how many
+ * there are: any thread (the metrics read them). */
+void vx_plugin_host_note_refused(vx_plugin_host *host, const char *file,
+                                 const char *name);
+void vx_plugin_host_forget_refused(vx_plugin_host *host);
+size_t vx_plugin_host_each_refused(vx_plugin_host *host,
+                                   void (*fn)(const char *file,
+                                              const char *name, void *arg),
+                                   void *arg);
+
 /* The plugin registered under name, or NULL. Borrowed: take a reference
  * with vx_plugin_ref to keep it beyond the registry's life. */
 vx_plugin *vx_plugin_host_find(const vx_plugin_host *host, const char *name);
@@ -126,23 +155,6 @@ vx_plugin *vx_plugin_host_at(const vx_plugin_host *host, size_t i);
 /* Reference counting; any thread. The last unref calls fini and dlclose. */
 void vx_plugin_ref(vx_plugin *p);
 void vx_plugin_unref(vx_plugin *p);
-
-/* Modes of vx_plugin_compile (and vx_flag_compile, which passes its own). */
-#define VX_COMPILE_STRICT 1u /* refuse any problem (admin writes) */
-
-/* Checks parameters against the plugin's table, then compiles an instance.
- * params is a JSON object (or NULL = none); values may be strings,
- * numbers, booleans or arrays of strings (joined with ","), as Unleash
- * and our admin API send them. The host checks required parameters and
- * each declared type first ("rollout: must be 0..100, got 140"), then calls
- * the plugin's compile. On success *instance holds a new instance to be
- * released with vx_plugin_free_instance. When the plugin accepted the
- * parameters with a warning (see strategy.h), VX_COMPILE_STRICT turns the
- * warning into VX_EINVAL; otherwise 0 is returned with the warning left in
- * err (err[0] == '\0' when there is none). */
-int vx_plugin_compile(vx_plugin *p, const char *flag, const json_t *params,
-                      unsigned mode, void **instance, char *err, size_t errlen);
-void vx_plugin_free_instance(vx_plugin *p, void *instance);
 
 /* The folder of built-in plugins for this binary: "<exe dir>/../plugins"
  * when it exists (a build tree), else the installed VX_PLUGINDIR. Static

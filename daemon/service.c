@@ -213,13 +213,8 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
     vx_service_close(svc);
     return VX_ENOMEM;
   }
-  vx_service_plugin_cache(svc); /* content-addressed copies, for reloads */
-  if (cfg->n_plugin_dirs == 0) {
-    vx_plugin_host_load_dir(svc->plugins, vx_plugin_default_dir());
-  } else {
-    for (size_t i = 0; i < cfg->n_plugin_dirs; i++)
-      vx_plugin_host_load_dir(svc->plugins, cfg->plugin_dirs[i]);
-  }
+  /* The flags first: each plugin is checked with the flags that use it
+   * (service_reload.h) before it is mapped. */
   char check[512] = "";
   rc = vx_store_open(cfg->database, &svc->store, err, errlen);
   if (rc == 0)
@@ -229,16 +224,18 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
     size_t used = strlen(err);
     snprintf(err + used, errlen - used, " (and %s)", check);
   }
-  bool empty = rc == 0 && json_array_size(svc->environments) == 0;
-  if (rc == 0 && !empty)
+  bool fresh = rc == 0 && json_array_size(svc->environments) == 0;
+  if (rc == 0 && !fresh)
     vx_service_check_admin_tokens_locked(svc);
-  if (empty) {
+  if (fresh) {
     rc = bootstrap(svc, new_admin_secret, err, errlen);
     if (rc == 0)
       rc = vx_service_load(svc, err, errlen);
-    if (rc == 0 && cfg->demo)
-      rc = vx_service_seed_demo(svc, err, errlen);
   }
+  if (rc == 0)
+    vx_service_load_plugins(svc);
+  if (rc == 0 && fresh && cfg->demo)
+    rc = vx_service_seed_demo(svc, err, errlen);
   if (rc == 0)
     rc = vx_service_publish_locked(svc, NULL, NULL, true, err, errlen);
   if (rc == 0 && vx_service_health_start(svc) != 0) {

@@ -226,15 +226,17 @@ static int check_compiles(vx_service *svc, const json_t *flag, const char *env,
                           vx_werr *err) {
   json_t *def = vx_state_native_def(flag, env);
   vx_flag *f = NULL;
-  char why[1024] = "";
-  int rc = vx_flag_compile(def, svc->st.segments, svc->plugins,
-                           VX_COMPILE_STRICT, &f, why, sizeof why);
+  char why[1024] = "", where[192] = "";
+  int rc =
+      vx_flag_compile_at(def, svc->st.segments, svc->plugins, VX_COMPILE_STRICT,
+                         &f, why, sizeof why, where, sizeof where);
   json_decref(def);
   vx_flag_unref(f);
   if (rc == 0)
     return 0;
   char field[256];
-  snprintf(field, sizeof field, "environments.%s", env);
+  snprintf(field, sizeof field, "environments.%s%s%.190s", env,
+           where[0] ? "." : "", where);
   return vx_werr_set(err, rc, 400, "VALIDATION_FAILED", field, "%s: %s", env,
                      why);
 }

@@ -11,9 +11,56 @@
 
 #include "flag.h"
 #include "log.h"
+#include "plugin_check.h"
 #include "service_internal.h"
 
-void vx_service_plugin_cache(vx_service *svc) {
+/* The pre-load check's list of uses (plugin_host.h): every strategy of
+ * every flag in every environment, with its parameters, for all plugins
+ * at once (each check picks its own). Under the lock, or at start. */
+static int all_uses(vx_service *svc, vx_check_uses *uses) {
+  const char *env, *key;
+  json_t *flags, *def;
+  json_object_foreach(svc->st.envs, env, flags) {
+    json_object_foreach(flags, key, def) {
+      char err[256];
+      json_t *f = vx_state_feature(def, env, err, sizeof err);
+      int rc = 0;
+      size_t i;
+      json_t *s;
+      json_array_foreach(json_object_get(f, "strategies"), i, s) {
+        const char *n = json_string_value(json_object_get(s, "name"));
+        if (rc == 0 && n != NULL)
+          rc = vx_check_uses_add(uses, n, key, env, (int)i,
+                                 json_object_get(s, "parameters"));
+        if (rc == VX_ETYPE) /* refused before the plugin would run */
+          rc = 0;
+      }
+      json_decref(f);
+      if (rc != 0)
+        return rc;
+    }
+  }
+  return 0;
+}
+
+/* Turns the pre-load check on with the uses of the current flags; the
+ * caller disposes *uses after the loads (and calls check_done). */
+static void check_with_uses(vx_service *svc, vx_check_uses *uses) {
+  *uses = (vx_check_uses){0};
+  if (svc->cfg.plugin_check_timeout_ms > 0 && all_uses(svc, uses) != 0)
+    vx_log(VX_LOG_WARN, "plugin check: out of memory listing the flags; "
+                        "plugins are checked without some of them");
+  vx_plugin_host_set_check(svc->plugins, svc->cfg.plugin_check_timeout_ms,
+                           uses);
+}
+
+static void check_done(vx_service *svc, vx_check_uses *uses) {
+  vx_plugin_host_set_check(svc->plugins, svc->cfg.plugin_check_timeout_ms,
+                           NULL);
+  vx_check_uses_dispose(uses);
+}
+
+void vx_service_load_plugins(vx_service *svc) {
   char dir[PATH_MAX + 32], err[512] = "";
   snprintf(dir, sizeof dir, "%s/plugin-cache", svc->cfg.data_dir);
   mkdir(svc->cfg.data_dir, 0750);
@@ -22,6 +69,22 @@ void vx_service_plugin_cache(vx_service *svc) {
            "plugins load from their own files, and a reload cannot replace "
            "one: %s",
            err);
+  vx_check_uses uses;
+  check_with_uses(svc, &uses);
+  const vx_config *cfg = &svc->cfg;
+  if (cfg->n_plugin_dirs == 0) {
+    vx_plugin_host_load_dir(svc->plugins, vx_plugin_default_dir());
+  } else {
+    for (size_t i = 0; i < cfg->n_plugin_dirs; i++)
+      vx_plugin_host_load_dir(svc->plugins, cfg->plugin_dirs[i]);
+  }
+  check_done(svc, &uses);
+  size_t refused = vx_plugin_host_each_refused(svc->plugins, NULL, NULL);
+  if (refused > 0)
+    vx_log(VX_LOG_WARN,
+           "%zu plugin file%s refused at start (see above; "
+           "vexil_plugins_refused in /metrics)",
+           refused, refused == 1 ? "" : "s");
 }
 
 void vx_service_with_plugins(vx_service *svc,
@@ -38,9 +101,10 @@ typedef struct pending {
   json_t *flags; /* keys of flags using it */
 } pending;
 
-static void reject(json_t *rejected, const char *file, const char *name,
-                   const char *reason) {
+static void reject(vx_service *svc, json_t *rejected, const char *file,
+                   const char *name, const char *reason) {
   vx_log(VX_LOG_WARN, "plugin reload: %s rejected: %s", file, reason);
+  vx_plugin_host_note_refused(svc->plugins, file, name);
   json_t *e = json_pack("{s:s, s:s}", "file", file, "reason", reason);
   if (name != NULL)
     json_object_set_new(e, "name", json_string(name));
@@ -165,7 +229,7 @@ static void scan_file(vx_service *svc, scan *sc, const char *path) {
     /* Is the content still the same? Hash it without loading it. */
     char hex[65];
     if (vx_plugin_file_sha256(path, hex, err, sizeof err) != 0) {
-      reject(sc->rejected, path, old->name, err);
+      reject(svc, sc->rejected, path, old->name, err);
       return;
     }
     if (strcmp(hex, old->sha256) == 0) {
@@ -173,19 +237,22 @@ static void scan_file(vx_service *svc, scan *sc, const char *path) {
       return;
     }
     if (vx_plugin_host_cache_dir(svc->plugins) == NULL) {
-      reject(sc->rejected, path, old->name,
+      reject(svc, sc->rejected, path, old->name,
              "no plugin cache folder: a changed plugin cannot be loaded "
              "beside the old one (see the log at start-up)");
       return;
     }
   }
-  if (vx_plugin_open(svc->plugins, path, &next, err, sizeof err) != 0) {
-    reject(sc->rejected, path, old ? old->name : NULL, err);
+  char name[128];
+  if (vx_plugin_open_named(svc->plugins, path, &next, name, sizeof name, err,
+                           sizeof err) != 0) {
+    reject(svc, sc->rejected, path,
+           old ? old->name : (name[0] != '\0' ? name : NULL), err);
     return;
   }
   if (old == NULL) {
     if (vx_plugin_host_add(svc->plugins, next, err, sizeof err) != 0) {
-      reject(sc->rejected, path, next->name, err);
+      reject(svc, sc->rejected, path, next->name, err);
       vx_plugin_unref(next);
       return;
     }
@@ -207,13 +274,13 @@ static void scan_file(vx_service *svc, scan *sc, const char *path) {
     check_flags(&svc->st, old, next, why, sizeof why);
   }
   if (why[0] != '\0') {
-    reject(sc->rejected, path, old->name, why);
+    reject(svc, sc->rejected, path, old->name, why);
     vx_plugin_unref(next);
     return;
   }
   pending *t = realloc(sc->checked, (sc->n_checked + 1) * sizeof *t);
   if (t == NULL) {
-    reject(sc->rejected, path, old->name, "out of memory");
+    reject(svc, sc->rejected, path, old->name, "out of memory");
     vx_plugin_unref(next);
     return;
   }
@@ -246,6 +313,9 @@ int vx_service_reload_plugins(vx_service *svc, const vx_principal *actor,
   *report = NULL;
   scan sc = {.loaded = json_array(), .rejected = json_array()};
   pthread_mutex_lock(&svc->lock);
+  vx_plugin_host_forget_refused(svc->plugins); /* this scan says anew */
+  vx_check_uses uses;
+  check_with_uses(svc, &uses);
   const vx_config *cfg = &svc->cfg;
   int rc = 0;
   if (cfg->n_plugin_dirs == 0) {
@@ -254,6 +324,7 @@ int vx_service_reload_plugins(vx_service *svc, const vx_principal *actor,
     for (size_t i = 0; rc == 0 && i < cfg->n_plugin_dirs; i++)
       rc = scan_dir(svc, &sc, cfg->plugin_dirs[i], err);
   }
+  check_done(svc, &uses);
   /* Swap the checked replacements in; the flags that use them, or a
    * strategy just loaded, are recompiled by the publish below. */
   json_t *keys = json_array();

@@ -10,6 +10,8 @@
  *     the descriptor checks, the same strategy name, and every strategy of
  *     every flag that uses it must compile with the new version wherever
  *     the old version compiled it. Then it replaces the old one;
+ *   - before either is mapped it passes the pre-load check in a forked
+ *     child (plugin_check.h), with the flags that use it;
  *   - anything refused is rejected, and the previous version keeps
  *     serving.
  * When something was loaded or replaced, the revision is bumped with an
@@ -26,10 +28,17 @@
 
 #include "service.h"
 
-/* Sets <data_dir>/plugin-cache as the plugin host's cache folder (logs a
- * warning when it cannot: reloads then cannot replace a plugin). Called by
- * vx_service_open before the first plugin is loaded. */
-void vx_service_plugin_cache(vx_service *svc);
+/* Loads the plugins at start, once the flags are read (vx_service_open):
+ * sets <data_dir>/plugin-cache as the plugin host's cache folder (logs a
+ * warning when it cannot: reloads then cannot replace a plugin), turns on
+ * the pre-load check (plugin_check.h: each plugin exercised in a forked
+ * child, with the flags that use it, cfg->plugin_check_timeout_ms per
+ * call), and loads every folder. A plugin refused there is not loaded:
+ * flags that use it compile as with an unknown strategy, that strategy
+ * off (never a wrong "on"), the log says so, and /metrics counts it
+ * (vexil_plugins_refused, vexil_plugin_refused{file,strategy}) until a
+ * reload loads a version that passes. */
+void vx_service_load_plugins(vx_service *svc);
 
 /* Reloads as described above. Returns 0 and *report (a new reference):
  *   {"loaded":   [{"name", "version", "file"}],

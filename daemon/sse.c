@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "inflight.h"
 #include "log.h"
 #include "metrics.h"
 #include "sse_internal.h"
@@ -106,6 +107,7 @@ static void stream(vx_req *req) {
   bool reset = last_id != NULL && !resumable(hub, last_id, &cursor);
   pthread_mutex_unlock(&hub->mu);
   vx_metrics_streams(1);
+  vx_inflight_streaming();
 
   /* A comment first, so that the client sees the stream is open (and at
    * which revision) before anything changes; a reset when Last-Event-ID

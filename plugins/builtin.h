@@ -19,11 +19,6 @@
 #include <vexil/sdk.h>
 #include <vexil/strategy.h>
 
-/* True when the host table is long enough to hold `field` and fills it. */
-#define BUILTIN_HOST_HAS(h, field)                                             \
-  ((h)->size >= offsetof(vx_host_api, field) + sizeof((h)->field) &&           \
-   (h)->field != NULL)
-
 /* Host functions a plugin needs besides alloc and free. */
 #define BUILTIN_NEEDS_CONTEXT 1u /* context_get */
 #define BUILTIN_NEEDS_RANDOM 2u  /* random_u32 */
@@ -38,11 +33,10 @@ typedef struct builtin_module {
 static inline int builtin_init(const vx_host_api *host, void **module_state,
                                unsigned needs) {
   if (host == NULL || module_state == NULL || host->abi_major != VX_ABI_MAJOR ||
-      !BUILTIN_HOST_HAS(host, alloc) || !BUILTIN_HOST_HAS(host, free) ||
-      ((needs & BUILTIN_NEEDS_CONTEXT) &&
-       !BUILTIN_HOST_HAS(host, context_get)) ||
-      ((needs & BUILTIN_NEEDS_RANDOM) && !BUILTIN_HOST_HAS(host, random_u32)) ||
-      ((needs & BUILTIN_NEEDS_TIME) && !BUILTIN_HOST_HAS(host, now_ms)))
+      !VX_HOST_HAS(host, alloc) || !VX_HOST_HAS(host, free) ||
+      ((needs & BUILTIN_NEEDS_CONTEXT) && !VX_HOST_HAS(host, context_get)) ||
+      ((needs & BUILTIN_NEEDS_RANDOM) && !VX_HOST_HAS(host, random_u32)) ||
+      ((needs & BUILTIN_NEEDS_TIME) && !VX_HOST_HAS(host, now_ms)))
     return VX_EABI;
   builtin_module *m = host->alloc(sizeof *m);
   if (m == NULL)

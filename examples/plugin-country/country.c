@@ -35,7 +35,8 @@ static const vx_param_def params_table[] = {
 
 static int c_init(const vx_host_api *host, void **state) {
   if (host == NULL || host->abi_major != VX_ABI_MAJOR ||
-      host->size < offsetof(vx_host_api, context_get) + sizeof(void *))
+      !VX_HOST_HAS(host, alloc) || !VX_HOST_HAS(host, free) ||
+      !VX_HOST_HAS(host, context_get))
     return VX_EABI;
   *state = (void *)host;
   return VX_OK;

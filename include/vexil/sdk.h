@@ -24,6 +24,21 @@
 extern "C" {
 #endif
 
+/* ------------------------------------------------------------ host table */
+
+/* True when the host table `host` is long enough to hold `field` and fills
+ * it. A plugin checks every host function it calls, once, in init:
+ *
+ *     if (host == NULL || host->abi_major != VX_ABI_MAJOR ||
+ *         !VX_HOST_HAS(host, alloc) || !VX_HOST_HAS(host, context_get))
+ *       return VX_EABI;
+ *
+ * so that it refuses an older host (whose table ends before a function
+ * appended by a later minor) instead of calling past its end. */
+#define VX_HOST_HAS(host, field)                                               \
+  ((host)->size >= offsetof(vx_host_api, field) + sizeof((host)->field) &&     \
+   (host)->field != NULL)
+
 /* ------------------------------------------------------------------ hash */
 
 /* MurmurHash3 x86_32 of len bytes, as Unleash's SDKs compute it. Strings

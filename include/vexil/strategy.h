@@ -16,10 +16,12 @@
  *   VX_ABI_MINOR grows when fields are appended to the end of
  *   vx_strategy_descriptor or vx_host_api. A host accepts any plugin whose
  *   minor is <= its own, and whose descriptor `size` covers at least the
- *   fields that minor defines (VX_DESCRIPTOR_SIZE_V1_0 for 1.0). A
+ *   fields that minor defines (VX_DESCRIPTOR_SIZE_V1_0 for 1.0, a frozen
+ *   figure, not the sizeof of the struct as this header declares it). A
  *   plugin must check host->size before it reads a host function appended
- *   after the minor it was built against. Fields are never removed or
- *   reordered within a major.
+ *   after the minor it was built against: VX_HOST_HAS(host, field) in
+ *   vexil/sdk.h does. Fields are never removed or reordered within a
+ *   major.
  *
  *   The host checks, in this order, before it calls anything: magic,
  *   abi_major, abi_minor, size, name, required callbacks, parameter table,
@@ -179,8 +181,11 @@ typedef struct vx_strategy_descriptor {
 
   /* Required. Parse and precompute everything for one strategy of one flag.
    * `flag` is the flag's key (the default group for sticky rollouts).
-   * params[0..n_params) are the strategy's parameters as given (unknown
-   * names are passed through). On success store a new instance in
+   * params[0..n_params) are the strategy's parameters as given. The host
+   * refuses a name the parameter table does not declare on an admin
+   * write; an import keeps it with a warning, and it is passed through
+   * ("groupId" and "stickiness", read by the core for strategy variants,
+   * are always accepted). On success store a new instance in
    * *instance and return 0; on failure write a message a release manager
    * can act on into errbuf (always NUL-terminated, errlen > 0) and return
    * VX_EINVAL (or another negative VX_E*).
@@ -192,16 +197,42 @@ typedef struct vx_strategy_descriptor {
   int (*compile)(void *module_state, const char *flag, const vx_param *params,
                  size_t n_params, void **instance, char *errbuf, size_t errlen);
 
-  /* Required. 1 when the strategy is on for ctx, 0 when off. See the
-   * thread contract above: concurrent, no allocation, no blocking. */
+  /* Required. 1 when the strategy is on for ctx, 0 when off, or a
+   * negative VX_E* code when it cannot decide. The host fails closed:
+   * only exactly 1 is on; an error (or any other value) is off, counted
+   * in vexil_strategy_errors_total{strategy} and logged at most once a
+   * minute. See the thread contract above: concurrent, no allocation, no
+   * blocking. */
   int (*evaluate)(const void *instance, const vx_context *ctx);
 
   /* Required. Frees one instance made by compile. */
   void (*free_instance)(void *module_state, void *instance);
 } vx_strategy_descriptor;
 
-/* The size a descriptor must have at least for a given minor. */
-#define VX_DESCRIPTOR_SIZE_V1_0 (sizeof(vx_strategy_descriptor))
+/* The size a descriptor must have at least for a given minor: the end of
+ * the last field that minor defines. Frozen once published: a later minor
+ * appends fields, which grows sizeof(vx_strategy_descriptor) but not this,
+ * so that its host still loads 1.0 plugins (whose `size` is this). */
+#define VX_DESCRIPTOR_SIZE_V1_0                                                \
+  (offsetof(vx_strategy_descriptor, free_instance) +                           \
+   sizeof(void (*)(void *, void *)))
+
+/* The same for the host table: what a 1.0 host hands to init. */
+#define VX_HOST_API_SIZE_V1_0                                                  \
+  (offsetof(vx_host_api, random_u32) + sizeof(uint32_t(*)(void)))
+
+/* The 1.0 layouts, pinned: 104 and 64 bytes with 8-byte pointers, 56 and
+ * 36 with 4-byte ones. A change here breaks every plugin already built. */
+#ifdef __cplusplus
+#define VX_STATIC_ASSERT_ static_assert
+#else
+#define VX_STATIC_ASSERT_ _Static_assert
+#endif
+VX_STATIC_ASSERT_(VX_DESCRIPTOR_SIZE_V1_0 == (sizeof(void *) == 8 ? 104 : 56),
+                  "the 1.0 descriptor layout is frozen");
+VX_STATIC_ASSERT_(VX_HOST_API_SIZE_V1_0 == (sizeof(void *) == 8 ? 64 : 36),
+                  "the 1.0 host table layout is frozen");
+#undef VX_STATIC_ASSERT_
 
 /* The entry point every plugin exports. */
 typedef const vx_strategy_descriptor *(*vx_strategy_entry_fn)(void);

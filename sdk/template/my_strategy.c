@@ -34,9 +34,14 @@ static const vx_param_def params_table[] = {
      "property name such as plan."},
 };
 
-/* The host table is the plugin's only way into the daemon: keep it. */
+/* The host table is the plugin's only way into the daemon: keep it. Check
+ * every host function the plugin calls with VX_HOST_HAS, so that an older
+ * daemon, whose table ends before a function added later, is refused here
+ * instead of crashing in evaluate. */
 static int my_init(const vx_host_api *host, void **module_state) {
-  if (host == NULL || host->abi_major != VX_ABI_MAJOR)
+  if (host == NULL || host->abi_major != VX_ABI_MAJOR ||
+      !VX_HOST_HAS(host, alloc) || !VX_HOST_HAS(host, free) ||
+      !VX_HOST_HAS(host, context_get))
     return VX_EABI;
   *module_state = (void *)host;
   return VX_OK;

@@ -3,11 +3,14 @@
  *
  *   vexil-plugin check FILE.so
  *       Loads FILE.so exactly as vexild does (the daemon's plugin host:
- *       dlopen RTLD_NOW|RTLD_LOCAL, the entry symbol, the descriptor
- *       checks in their order, init) and prints the descriptor and its
- *       parameter table, or why the daemon would refuse it.
+ *       the pre-load check in a forked child, then dlopen
+ *       RTLD_NOW|RTLD_LOCAL, the entry symbol, the descriptor checks in
+ *       their order, init) and prints the descriptor and its parameter
+ *       table, or why the daemon would refuse it (a crash, an exit or a
+ *       hang in the check included).
  *   vexil-plugin test FILE.so CASES.json
- *       Loads FILE.so the same way and runs it alone against the cases:
+ *       Loads FILE.so the same way (the pre-load check compiles the
+ *       cases' parameters) and runs it alone against the cases:
  *       each case's parameters are compiled as an admin write compiles
  *       them (the host's type checks, then the plugin's compile, strictly)
  *       and evaluated on its context. Prints one line per case, and each
@@ -34,8 +37,11 @@
 
 #include <jansson.h>
 
+#include "check_contexts.h"
 #include "context.h"
 #include "log.h"
+#include "plugin_check.h"
+#include "plugin_compile.h"
 #include "plugin_host.h"
 
 #ifndef VX_VERSION
@@ -55,14 +61,21 @@ static const char *kind_name(vx_strategy_kind k) {
   return name != NULL ? name : "unknown";
 }
 
-/* Loads path into a new host; prints the refusal and returns NULL. */
-static vx_plugin *load(vx_plugin_host **host, const char *path) {
-  char err[1024] = "";
+/* As vexild: each call into the plugin in the pre-load check must return
+ * within this (its default plugin_check_timeout_ms). */
+#define CHECK_TIMEOUT_MS 3000
+
+/* Loads path into a new host, after the pre-load check with uses (may be
+ * NULL); prints the refusal and returns NULL. */
+static vx_plugin *load(vx_plugin_host **host, const char *path,
+                       const vx_check_uses *uses) {
+  char err[2048] = "";
   *host = vx_plugin_host_new();
   if (*host == NULL) {
     fprintf(stderr, "vexil-plugin: out of memory\n");
     return NULL;
   }
+  vx_plugin_host_set_check(*host, CHECK_TIMEOUT_MS, uses);
   if (vx_plugin_host_load_file(*host, path, err, sizeof err) != 0) {
     printf("REFUSED %s\n", err);
     return NULL;
@@ -72,7 +85,7 @@ static vx_plugin *load(vx_plugin_host **host, const char *path) {
 
 static int cmd_check(const char *path) {
   vx_plugin_host *host;
-  vx_plugin *p = load(&host, path);
+  vx_plugin *p = load(&host, path, NULL);
   if (p == NULL) {
     vx_plugin_host_free(host);
     return 1;
@@ -89,6 +102,11 @@ static int cmd_check(const char *path) {
          VX_ABI_MINOR, (unsigned)d->size);
   printf("  callbacks:   init %s, fini %s\n", d->init ? "yes" : "no",
          d->fini ? "yes" : "no");
+  size_t n_contexts;
+  vx_check_contexts(&n_contexts, NULL);
+  printf("  pre-load check: passed (in a forked child: init, compile "
+         "without parameters, evaluate on %zu generated contexts, fini)\n",
+         n_contexts);
   printf("  parameters:  %u\n", (unsigned)d->n_params);
   for (uint32_t i = 0; i < d->n_params; i++) {
     const vx_param_def *pd = &d->params[i];
@@ -181,9 +199,16 @@ static int run_case(vx_plugin *p, const char *flag, const json_t *c,
     vx_plugin_free_instance(p, inst);
     return 1;
   }
-  int got = p->desc->evaluate(inst, &ctx.ctx) != 0;
+  rc = p->desc->evaluate(inst, &ctx.ctx);
   vx_context_json_dispose(&ctx);
   vx_plugin_free_instance(p, inst);
+  if (rc != 0 && rc != 1) {
+    printf("FAIL %s: evaluate returned %d (%s), neither 1 nor 0: the daemon "
+           "serves that as off and counts it as an error\n",
+           name, rc, rc < 0 ? vx_errname(rc) : "not a VX_E* code");
+    return 1;
+  }
+  int got = rc == 1;
   if (got != json_is_true(expect)) {
     char *ctext = cjson ? json_dumps(cjson, JSON_COMPACT) : NULL;
     printf("FAIL %s: expected %s, got %s (context %s)\n", name,
@@ -223,25 +248,36 @@ static int cmd_test(const char *path, const char *cases_path) {
   json_t *doc = load_cases(cases_path);
   if (doc == NULL)
     return 2;
+  const char *want = json_string_value(json_object_get(doc, "plugin"));
+  const char *flag = json_string_value(json_object_get(doc, "flag"));
+  if (flag == NULL)
+    flag = "test-flag";
+  /* The pre-load check compiles every case's parameters, as vexild
+   * compiles every flag's, when the file names the plugin ("plugin"). */
+  vx_check_uses uses = {0};
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(doc, "cases"), i, c) {
+    const char *f = json_string_value(json_object_get(c, "flag"));
+    char where[32];
+    snprintf(where, sizeof where, "cases[%zu]", i);
+    vx_check_uses_add(&uses, want ? want : "", f ? f : flag, where, 0,
+                      json_object_get(c, "parameters"));
+  }
   vx_plugin_host *host;
-  vx_plugin *p = load(&host, path);
+  vx_plugin *p = load(&host, path, want != NULL ? &uses : NULL);
+  vx_check_uses_dispose(&uses);
   if (p == NULL) {
     vx_plugin_host_free(host);
     json_decref(doc);
     return 1;
   }
-  const char *want = json_string_value(json_object_get(doc, "plugin"));
-  const char *flag = json_string_value(json_object_get(doc, "flag"));
-  if (flag == NULL)
-    flag = "test-flag";
   int failed = 0, passed = 0;
   if (want != NULL && strcmp(want, p->name) != 0) {
     printf("FAIL the cases are for \"%s\", the plugin is \"%s\"\n", want,
            p->name);
     failed++;
   }
-  size_t i;
-  json_t *c;
   char buf[64];
   json_array_foreach(json_object_get(doc, "cases"), i, c) {
     int f = json_is_object(c)

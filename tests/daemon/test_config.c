@@ -72,7 +72,9 @@ static bool cfg_equal(const vx_config *a, const vx_config *b) {
          a->max_context_properties == b->max_context_properties &&
          a->max_context_value_bytes == b->max_context_value_bytes &&
          a->store_probe_interval_ms == b->store_probe_interval_ms &&
-         a->last_used_interval == b->last_used_interval;
+         a->last_used_interval == b->last_used_interval &&
+         a->plugin_check_timeout_ms == b->plugin_check_timeout_ms &&
+         a->shutdown_timeout_ms == b->shutdown_timeout_ms;
 }
 
 /* ---- defaults */
@@ -97,6 +99,8 @@ static void test_defaults_are_the_documented_ones(void) {
   CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 4096);
   CU_ASSERT_EQUAL(cfg.store_probe_interval_ms, 5000);
   CU_ASSERT_EQUAL(cfg.last_used_interval, 60);
+  CU_ASSERT_EQUAL(cfg.plugin_check_timeout_ms, 3000);
+  CU_ASSERT_EQUAL(cfg.shutdown_timeout_ms, 10000);
 }
 
 static void test_no_arguments_serve_on_the_embedded_default(void) {
@@ -130,7 +134,9 @@ static const char full_file[] = "# every setting\n"
                                 "max_context_properties = 17;\n"
                                 "max_context_value_bytes = 100;\n"
                                 "store_probe_interval_ms = 250;\n"
-                                "last_used_interval = 5;\n";
+                                "last_used_interval = 5;\n"
+                                "plugin_check_timeout_ms = 250;\n"
+                                "shutdown_timeout_ms = 1500;\n";
 
 static void test_file_sets_every_setting(void) {
   vx_config cfg;
@@ -158,6 +164,8 @@ static void test_file_sets_every_setting(void) {
   CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 100);
   CU_ASSERT_EQUAL(cfg.store_probe_interval_ms, 250);
   CU_ASSERT_EQUAL(cfg.last_used_interval, 5);
+  CU_ASSERT_EQUAL(cfg.plugin_check_timeout_ms, 250);
+  CU_ASSERT_EQUAL(cfg.shutdown_timeout_ms, 1500);
 }
 
 static void test_file_accepts_ipv6_arrays_int64_and_limits(void) {
@@ -305,6 +313,15 @@ static void test_out_of_range_values_are_errors(void) {
   expect_file_error("max_context_value_bytes = 63;\n", 1,
                     "max_context_value_bytes: must be an integer from 64 to "
                     "1048576");
+  expect_file_error("plugin_check_timeout_ms = -1;\n", 1,
+                    "plugin_check_timeout_ms: must be an integer from 0 to "
+                    "600000");
+  expect_file_error("plugin_check_timeout_ms = 600001;\n", 1,
+                    "plugin_check_timeout_ms: must be an integer from 0 to "
+                    "600000");
+  expect_file_error("shutdown_timeout_ms = 99;\n", 1,
+                    "shutdown_timeout_ms: must be an integer from 100 to "
+                    "3600000");
   expect_file_error("log_level = \"warning\";\n", 1,
                     "log_level: must be one of debug, info, warn, error");
   expect_file_error("default_environment = \"prod/eu\";\n", 1,
@@ -433,6 +450,8 @@ static void test_environment_sets_every_setting(void) {
                  "VEXIL_MAX_CONTEXT_VALUE_BYTES=1048576",
                  "VEXIL_STORE_PROBE_INTERVAL_MS=100",
                  "VEXIL_LAST_USED_INTERVAL=3600",
+                 "VEXIL_PLUGIN_CHECK_TIMEOUT_MS=0",
+                 "VEXIL_SHUTDOWN_TIMEOUT_MS=100",
                  "VEXIL_ADMIN_TOKEN=not-a-setting",
                  "VEXIL_UNKNOWN=ignored",
                  NULL};
@@ -460,6 +479,8 @@ static void test_environment_sets_every_setting(void) {
   CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 1048576);
   CU_ASSERT_EQUAL(cfg.store_probe_interval_ms, 100);
   CU_ASSERT_EQUAL(cfg.last_used_interval, 3600);
+  CU_ASSERT_EQUAL(cfg.plugin_check_timeout_ms, 0);
+  CU_ASSERT_EQUAL(cfg.shutdown_timeout_ms, 100);
 
   char *empty_dirs[] = {"VEXIL_PLUGIN_DIRS=", NULL};
   CU_ASSERT_EQUAL(vx_config_load_env(&cfg, empty_dirs, err, sizeof err), 0);
@@ -606,6 +627,10 @@ static void test_every_setting_has_an_option(void) {
                   "3600000",
                   "--last-used-interval",
                   "1",
+                  "--plugin-check-timeout-ms",
+                  "8",
+                  "--shutdown-timeout-ms",
+                  "900",
                   NULL};
   char *env[] = {"VEXIL_DEMO=true", NULL};
   vx_config cfg;
@@ -630,6 +655,8 @@ static void test_every_setting_has_an_option(void) {
   CU_ASSERT_EQUAL(cfg.max_context_value_bytes, 64);
   CU_ASSERT_EQUAL(cfg.store_probe_interval_ms, 3600000);
   CU_ASSERT_EQUAL(cfg.last_used_interval, 1);
+  CU_ASSERT_EQUAL(cfg.plugin_check_timeout_ms, 8);
+  CU_ASSERT_EQUAL(cfg.shutdown_timeout_ms, 900);
 
   char *argv2[] = {"vexild", "--database", "/x.db", "--data-dir", "/y", NULL};
   CU_ASSERT_EQUAL(vx_config_from_args(ARGC(argv2), argv2, NULL, &cfg, &action,
@@ -846,7 +873,9 @@ static void test_print_reads_back_the_same(void) {
                     "max_context_properties = 256;\n"
                     "max_context_value_bytes = 4096;\n"
                     "store_probe_interval_ms = 5000;\n"
-                    "last_used_interval = 60;\n");
+                    "last_used_interval = 60;\n"
+                    "plugin_check_timeout_ms = 3000;\n"
+                    "shutdown_timeout_ms = 10000;\n");
   vx_config_defaults(&back);
   CU_ASSERT_EQUAL(vx_config_load_file(&back, write_conf(text), err, 512), 0);
   CU_ASSERT_TRUE(cfg_equal(&cfg, &back));
@@ -889,7 +918,9 @@ static void test_example_file_loads_and_documents_the_defaults(void) {
                                       "max_context_properties",
                                       "max_context_value_bytes",
                                       "store_probe_interval_ms",
-                                      "last_used_interval"};
+                                      "last_used_interval",
+                                      "plugin_check_timeout_ms",
+                                      "shutdown_timeout_ms"};
   enum { N_NAMES = sizeof names / sizeof *names };
   bool seen[N_NAMES] = {false};
   char line[1024];

@@ -3,6 +3,8 @@
  * reason the decision reports (STATIC, TARGETING_MATCH, SPLIT, DISABLED,
  * DEFAULT, FLAG_NOT_FOUND). Runs on the real built-in plugins.
  */
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,15 +75,72 @@ static const char *flags_json =
     " {\"name\": \"all-disabled\", \"enabled\": true,"
     "  \"strategies\": [{\"name\": \"userWithId\", \"disabled\": true,"
     "                    \"parameters\": {\"userIds\": \"x\"}}]},"
+    " {\"name\": \"erring\", \"enabled\": true,"
+    "  \"strategies\": [{\"name\": \"returnsEinval\"}]},"
+    " {\"name\": \"stray\", \"enabled\": true,"
+    "  \"strategies\": [{\"name\": \"returnsTwo\"}]},"
+    " {\"name\": \"erring-then-default\", \"enabled\": true,"
+    "  \"strategies\": [{\"name\": \"returnsEinval\"},"
+    "                   {\"name\": \"default\"}]},"
     " {\"name\": \"child\", \"enabled\": true,"
     "  \"dependencies\": [{\"feature\": \"beta-country\"}],"
     "  \"strategies\": []}"
     "]}";
 
+/* Two plugins that break the evaluate contract: one returns an error
+ * code, the other a value that is neither 0 nor 1. */
+static int misc_compile(void *state, const char *flag, const vx_param *params,
+                        size_t n, void **instance, char *err, size_t errlen) {
+  (void)state, (void)flag, (void)params, (void)n, (void)err, (void)errlen;
+  static int dummy;
+  *instance = &dummy;
+  return 0;
+}
+static int returns_einval(const void *instance, const vx_context *ctx) {
+  (void)instance, (void)ctx;
+  return VX_EINVAL;
+}
+static int returns_two(const void *instance, const vx_context *ctx) {
+  (void)instance, (void)ctx;
+  return 2;
+}
+static void misc_free(void *state, void *instance) {
+  (void)state, (void)instance;
+}
+static const vx_strategy_descriptor einval_desc = {
+    .magic = VX_STRATEGY_MAGIC,
+    .abi_major = VX_ABI_MAJOR,
+    .abi_minor = VX_ABI_MINOR,
+    .size = sizeof(vx_strategy_descriptor),
+    .name = "returnsEinval",
+    .version = "6.6.6",
+    .kind = VX_KIND_TARGETING,
+    .compile = misc_compile,
+    .evaluate = returns_einval,
+    .free_instance = misc_free,
+};
+static const vx_strategy_descriptor two_desc = {
+    .magic = VX_STRATEGY_MAGIC,
+    .abi_major = VX_ABI_MAJOR,
+    .abi_minor = VX_ABI_MINOR,
+    .size = sizeof(vx_strategy_descriptor),
+    .name = "returnsTwo",
+    .kind = VX_KIND_STATIC,
+    .compile = misc_compile,
+    .evaluate = returns_two,
+    .free_instance = misc_free,
+};
+
 static int suite_init(void) {
   vx_log_set_level(VX_LOG_ERROR);
   plugins = vx_plugin_host_new();
   if (vx_plugin_host_load_dir(plugins, getenv("VX_PLUGIN_DIR")) != 10)
+    return -1;
+  char why[256];
+  if (vx_plugin_host_register(plugins, &einval_desc, "<test>", why,
+                              sizeof why) != 0 ||
+      vx_plugin_host_register(plugins, &two_desc, "<test>", why, sizeof why) !=
+          0)
     return -1;
   json_t *doc = json_loads(flags_json, 0, NULL);
   char err[512];
@@ -258,6 +317,67 @@ static void test_disabled_strategies_are_ignored(void) {
   CU_ASSERT_EQUAL(d.reason, VX_REASON_STATIC);
 }
 
+/* Log lines captured while a test runs. */
+static char logged[8][1024];
+static int n_logged;
+
+static void capture(vx_log_level level, const char *line, void *arg) {
+  (void)level, (void)arg;
+  if (n_logged < 8)
+    snprintf(logged[n_logged], sizeof logged[0], "%s", line);
+  n_logged++;
+}
+
+static uint64_t errors_of(const char *strategy) {
+  return atomic_load(&vx_plugin_host_find(plugins, strategy)->stats->errors);
+}
+
+/* Fail closed: an error code from evaluate is off (not on, as any
+ * non-zero result once was), counted per strategy, and logged once a
+ * minute at most, naming the flag and the code. */
+static void test_plugin_error_is_off_counted_and_logged_once(void) {
+  uint64_t before = errors_of("returnsEinval");
+  n_logged = 0;
+  vx_log_set_level(VX_LOG_WARN);
+  vx_log_set_sink(capture, NULL);
+  vx_decision d[3];
+  for (int i = 0; i < 3; i++)
+    d[i] = decide("erring", "{\"userId\": \"u1\"}");
+  vx_log_set_sink(NULL, NULL);
+  vx_log_set_level(VX_LOG_ERROR);
+  for (int i = 0; i < 3; i++) {
+    CU_ASSERT_FALSE(d[i].enabled);
+    CU_ASSERT_EQUAL(d[i].reason, VX_REASON_DEFAULT);
+    CU_ASSERT_EQUAL(d[i].strategy, -1);
+  }
+  CU_ASSERT_EQUAL(errors_of("returnsEinval") - before, 3);
+  /* Earlier tests may have logged already this minute: at most one line,
+   * and exactly one when this is the strategy's first error. */
+  CU_ASSERT(n_logged <= 1);
+  if (before == 0) {
+    CU_ASSERT_EQUAL_FATAL(n_logged, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(logged[0], "strategy returnsEinval 6.6.6"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(logged[0], "returned -1 (EINVAL, "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(logged[0], "flag erring"));
+  }
+}
+
+static void test_plugin_result_other_than_one_is_off(void) {
+  uint64_t before = errors_of("returnsTwo");
+  vx_decision d = decide("stray", "{}");
+  CU_ASSERT_FALSE(d.enabled);
+  CU_ASSERT_EQUAL(d.reason, VX_REASON_DEFAULT);
+  CU_ASSERT_EQUAL(errors_of("returnsTwo") - before, 1);
+}
+
+/* An erring strategy does not decide; the next one still may. */
+static void test_plugin_error_lets_the_next_strategy_decide(void) {
+  vx_decision d = decide("erring-then-default", "{}");
+  CU_ASSERT_TRUE(d.enabled);
+  CU_ASSERT_EQUAL(d.strategy, 1);
+  CU_ASSERT_EQUAL(d.reason, VX_REASON_STATIC);
+}
+
 static void test_reason_names_are_the_ofrep_ones(void) {
   CU_ASSERT_STRING_EQUAL(vx_reason_name(VX_REASON_STATIC), "STATIC");
   CU_ASSERT_STRING_EQUAL(vx_reason_name(VX_REASON_TARGETING_MATCH),
@@ -291,7 +411,7 @@ static void test_evaluation_allocates_nothing(void) {
       "off",         "everyone",       "plain-default",     "beta-country",
       "listed",      "half",           "colours",           "one-variant",
       "ghost-first", "second-decides", "strategy-variants", "child",
-      "missing"};
+      "missing",     "stray"};
   for (size_t c = 0; c < sizeof contexts / sizeof *contexts; c++) {
     json_t *obj = json_loads(contexts[c], 0, NULL);
     vx_context_json ctx;
@@ -328,6 +448,9 @@ int main(void) {
       VX_TEST(test_unknown_flag_is_not_found),
       VX_TEST(test_unsatisfied_dependency_is_default_and_off),
       VX_TEST(test_disabled_strategies_are_ignored),
+      VX_TEST(test_plugin_error_is_off_counted_and_logged_once),
+      VX_TEST(test_plugin_result_other_than_one_is_off),
+      VX_TEST(test_plugin_error_lets_the_next_strategy_decide),
       VX_TEST(test_reason_names_are_the_ofrep_ones),
 #ifdef VX_COUNT_ALLOC
       VX_TEST(test_evaluation_allocates_nothing),

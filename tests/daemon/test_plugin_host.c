@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "plugin_compile.h"
 #include "plugin_host.h"
 #include "vx_test.h"
 
@@ -107,7 +108,7 @@ static void test_newer_abi_minor_is_refused(void) {
 static void test_too_small_descriptor_is_refused(void) {
   vx_plugin_host *host = load_builtins_and_fixtures();
   char want[64];
-  snprintf(want, sizeof want, "at least %zu", sizeof(vx_strategy_descriptor));
+  snprintf(want, sizeof want, "at least %zu", (size_t)VX_DESCRIPTOR_SIZE_V1_0);
   assert_refused("small_size.so", "size is 16", want, NULL);
   vx_plugin_host_free(host);
 }
@@ -209,6 +210,7 @@ static const vx_param_def typed_params[] = {
     {"limit", VX_PARAM_NUMBER, 0, "a number"},
     {"strict", VX_PARAM_BOOLEAN, 0, "a flag"},
     {"ids", VX_PARAM_LIST, 0, "a list"},
+    {"refuse", VX_PARAM_STRING, 0, "refused by the plugin when given"},
 };
 
 static vx_strategy_descriptor typed_descriptor(void) {
@@ -221,7 +223,7 @@ static vx_strategy_descriptor typed_descriptor(void) {
       .version = "1",
       .description = "typed parameters",
       .params = typed_params,
-      .n_params = 4,
+      .n_params = 5,
       .compile = ok_compile,
       .evaluate = ok_evaluate,
       .free_instance = ok_free,
@@ -235,12 +237,29 @@ static void test_descriptor_check_names_the_parameter_table_field(void) {
   CU_ASSERT_EQUAL(vx_plugin_check_descriptor(&d, err, sizeof err), 0);
   d.params = NULL;
   CU_ASSERT_EQUAL(vx_plugin_check_descriptor(&d, err, sizeof err), VX_EINVAL);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, "params is NULL, n_params is 4"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "params is NULL, n_params is 5"));
   vx_param_def bad[] = {{"x", (vx_param_type)9, 0, ""}};
   d.params = bad;
   d.n_params = 1;
   CU_ASSERT_EQUAL(vx_plugin_check_descriptor(&d, err, sizeof err), VX_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "params[0].type is 9"));
+}
+
+/* A 1.0 plugin's size is the 1.0 figure, whatever later minors append to
+ * the struct; one byte less is refused with both values. */
+static void test_descriptor_of_the_1_0_size_is_accepted(void) {
+  vx_strategy_descriptor d = typed_descriptor();
+  char err[256] = "";
+  d.abi_minor = 0;
+  d.size = (uint32_t)VX_DESCRIPTOR_SIZE_V1_0;
+  CU_ASSERT_EQUAL(vx_plugin_check_descriptor(&d, err, sizeof err), 0);
+  d.size = (uint32_t)VX_DESCRIPTOR_SIZE_V1_0 - 1;
+  CU_ASSERT_EQUAL(vx_plugin_check_descriptor(&d, err, sizeof err), VX_EABI);
+  char want[96];
+  snprintf(want, sizeof want, "size is %zu, abi 1.0 needs at least %zu",
+           (size_t)VX_DESCRIPTOR_SIZE_V1_0 - 1,
+           (size_t)VX_DESCRIPTOR_SIZE_V1_0);
+  CU_ASSERT_STRING_EQUAL(err, want);
 }
 
 static int compile_with(vx_plugin *p, const char *json, char *err,
@@ -291,6 +310,73 @@ static void test_host_checks_parameter_types_before_compile(void) {
       compile_with(p, "{\"share\": 1, \"refuse\": \"x\"}", err, sizeof err),
       VX_EINVAL);
   CU_ASSERT_STRING_EQUAL(err, "refused because refuse=x");
+  vx_plugin_host_free(host);
+}
+
+/* A name the table does not declare: refused on a strict compile, naming
+ * it, the closest known name and the names the strategy takes; kept with
+ * a warning on a lenient one; groupId and stickiness are always known. */
+static void
+test_unknown_parameter_is_refused_strictly_and_warned_leniently(void) {
+  vx_plugin_host *host = vx_plugin_host_new();
+  vx_strategy_descriptor d = typed_descriptor();
+  char err[512];
+  CU_ASSERT_EQUAL_FATAL(
+      vx_plugin_host_register(host, &d, "<test>", err, sizeof err), 0);
+  vx_plugin *p = vx_plugin_host_find(host, "typed");
+  json_t *params = json_loads("{\"share\": \"5\", \"Limit\": \"3\"}", 0, NULL);
+  void *inst = NULL;
+  const char *param = NULL;
+  CU_ASSERT_EQUAL(vx_plugin_compile_at(p, "f", params, VX_COMPILE_STRICT, &inst,
+                                       err, sizeof err, &param),
+                  VX_EINVAL);
+  CU_ASSERT_STRING_EQUAL(err, "unknown parameter \"Limit\" (did you mean "
+                              "\"limit\"?); typed takes share, limit, "
+                              "strict, ids, refuse");
+  CU_ASSERT_STRING_EQUAL(param, "Limit");
+  CU_ASSERT_PTR_NULL(inst);
+  /* Lenient: compiled, the plugin sees the name, the warning stays. */
+  CU_ASSERT_EQUAL(
+      vx_plugin_compile_at(p, "f", params, 0, &inst, err, sizeof err, &param),
+      0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown parameter \"Limit\""));
+  vx_plugin_free_instance(p, inst);
+  json_decref(params);
+  /* The core's own names for strategy variants. */
+  CU_ASSERT_EQUAL(compile_with(p,
+                               "{\"share\": 1, \"groupId\": \"g\", "
+                               "\"stickiness\": \"userId\"}",
+                               err, sizeof err),
+                  0);
+  vx_plugin_host_free(host);
+}
+
+static void test_unknown_parameter_suggests_the_closest_name(void) {
+  vx_strategy_descriptor d = typed_descriptor();
+  CU_ASSERT_STRING_EQUAL(vx_param_suggest(&d, "SHARE"), "share");
+  CU_ASSERT_STRING_EQUAL(vx_param_suggest(&d, "shrae"), "share");
+  CU_ASSERT_STRING_EQUAL(vx_param_suggest(&d, "refused"), "refuse");
+  CU_ASSERT_STRING_EQUAL(vx_param_suggest(&d, "groupid"), "groupId");
+  CU_ASSERT_PTR_NULL(vx_param_suggest(&d, "colour"));
+  CU_ASSERT_PTR_NULL(vx_param_suggest(&d, ""));
+  char longer[200];
+  memset(longer, 'x', sizeof longer - 1);
+  longer[sizeof longer - 1] = '\0';
+  CU_ASSERT_PTR_NULL(vx_param_suggest(&d, longer));
+  /* A plugin without parameters says so. */
+  vx_plugin_host *host = vx_plugin_host_new();
+  vx_strategy_descriptor bare = typed_descriptor();
+  bare.name = "bare";
+  bare.params = NULL;
+  bare.n_params = 0;
+  char err[512];
+  CU_ASSERT_EQUAL_FATAL(
+      vx_plugin_host_register(host, &bare, "<test>", err, sizeof err), 0);
+  CU_ASSERT_EQUAL(compile_with(vx_plugin_host_find(host, "bare"),
+                               "{\"x\": \"1\"}", err, sizeof err),
+                  VX_EINVAL);
+  CU_ASSERT_STRING_EQUAL(
+      err, "unknown parameter \"x\"; bare takes no parameters of its own");
   vx_plugin_host_free(host);
 }
 
@@ -470,7 +556,10 @@ int main(void) {
       VX_TEST(test_file_that_is_not_a_shared_object_is_refused),
       VX_TEST(test_unreadable_folder_is_an_error),
       VX_TEST(test_descriptor_check_names_the_parameter_table_field),
+      VX_TEST(test_descriptor_of_the_1_0_size_is_accepted),
       VX_TEST(test_host_checks_parameter_types_before_compile),
+      VX_TEST(test_unknown_parameter_is_refused_strictly_and_warned_leniently),
+      VX_TEST(test_unknown_parameter_suggests_the_closest_name),
       VX_TEST(test_plugin_outlives_the_registry_while_an_instance_lives),
       VX_TEST(test_warning_refuses_strict_compile_and_passes_lenient),
       {NULL, NULL},

@@ -137,10 +137,65 @@ static void test_plugin_refusal_is_a_400_naming_the_place(void) {
   CU_ASSERT_EQUAL(err.status, 400);
   CU_ASSERT_STRING_EQUAL(err.code, "VALIDATION_FAILED");
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "140"));
-  CU_ASSERT_STRING_EQUAL(err.field, "environments.production");
+  CU_ASSERT_STRING_EQUAL(err.field,
+                         "environments.production.strategies[0].parameters."
+                         "rollout");
   /* Nothing stored, nothing published. */
   CU_ASSERT_EQUAL(vx_service_revision(svc), before);
   CU_ASSERT_TRUE(enabled_for("checkout", "production", "{\"userId\":\"u1\"}"));
+}
+
+/* A misspelt parameter name ("timezone" for "timeZone") used to be kept
+ * and ignored: the window silently ran in UTC. An admin write now refuses
+ * it, naming the parameter's place, the closest name and the known ones;
+ * an import keeps it with a warning, as Unleash would. */
+static void
+test_unknown_parameter_is_refused_on_write_and_kept_on_import(void) {
+  vx_werr err;
+  uint64_t before = vx_service_revision(svc);
+  int rc = put("{\"key\": \"window\", \"environments\": {\"production\": "
+               "{\"enabled\": true, \"strategies\": [{\"name\": "
+               "\"timeWindow\", \"parameters\": {\"start\": \"09:00\", "
+               "\"end\": \"17:00\", \"timezone\": \"Europe/Paris\"}}]}}}",
+               -1, &err);
+  CU_ASSERT_EQUAL(rc, VX_EINVAL);
+  CU_ASSERT_EQUAL(err.status, 400);
+  CU_ASSERT_STRING_EQUAL(err.code, "VALIDATION_FAILED");
+  CU_ASSERT_STRING_EQUAL(err.field, "environments.production.strategies[0]."
+                                    "parameters.timezone");
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "unknown parameter \"timezone\" "
+                                             "(did you mean \"timeZone\"?)"));
+  CU_ASSERT_PTR_NOT_NULL(
+      strstr(err.message, "timeWindow takes start, end, weekdays, timeZone"));
+  CU_ASSERT_EQUAL(vx_service_revision(svc), before);
+  json_t *state = J("{\"version\": 1, \"features\": [{\"name\": "
+                    "\"window\", \"enabled\": true, \"strategies\": "
+                    "[{\"name\": \"timeWindow\", \"parameters\": "
+                    "{\"start\": \"00:00\", \"end\": \"23:59\", "
+                    "\"timezone\": \"Europe/Paris\"}}]}]}");
+  json_t *summary = NULL;
+  CU_ASSERT_EQUAL(vx_service_import_unleash(svc, &alice, state, "production",
+                                            VX_MERGE, &summary, &err),
+                  0);
+  const char *warning = json_string_value(
+      json_array_get(json_object_get(summary, "warnings"), 0));
+  CU_ASSERT_PTR_NOT_NULL(warning);
+  if (warning != NULL)
+    CU_ASSERT_PTR_NOT_NULL(strstr(warning, "unknown parameter \"timezone\""));
+  /* Kept as it was given. */
+  json_t *flag = vx_service_get_flag(svc, "window");
+  json_t *params = json_object_get(
+      json_array_get(
+          json_object_get(json_object_get(json_object_get(flag, "environments"),
+                                          "production"),
+                          "strategies"),
+          0),
+      "parameters");
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(params, "timezone")),
+                         "Europe/Paris");
+  json_decref(flag);
+  json_decref(summary);
+  json_decref(state);
 }
 
 static void test_bad_documents_are_refused_with_codes(void) {
@@ -581,6 +636,7 @@ int main(void) {
       VX_TEST(test_first_start_creates_environment_and_admin_token),
       VX_TEST(test_created_flag_is_evaluated_after_the_call_returns),
       VX_TEST(test_plugin_refusal_is_a_400_naming_the_place),
+      VX_TEST(test_unknown_parameter_is_refused_on_write_and_kept_on_import),
       VX_TEST(test_bad_documents_are_refused_with_codes),
       VX_TEST(test_stale_revision_is_a_conflict),
       VX_TEST(test_unchanged_write_makes_no_revision),

@@ -251,6 +251,38 @@ void vxh_kill(vxh_daemon *d) {
   }
 }
 
+int vxh_log_count(const vxh_daemon *d, const char *needle) {
+  FILE *f = fopen(d->log_path, "r");
+  if (f == NULL)
+    return 0;
+  char line[8192];
+  int n = 0;
+  while (fgets(line, sizeof line, f) != NULL)
+    n += strstr(line, needle) != NULL;
+  fclose(f);
+  return n;
+}
+
+int vxh_copy_file(const char *src, const char *dst, bool by_rename) {
+  char tmp[1024];
+  snprintf(tmp, sizeof tmp, "%s%s", dst, by_rename ? ".new" : "");
+  int in = open(src, O_RDONLY);
+  int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int rc = in >= 0 && out >= 0 ? 0 : -1;
+  char buf[65536];
+  ssize_t n;
+  while (rc == 0 && (n = read(in, buf, sizeof buf)) > 0)
+    if (write(out, buf, (size_t)n) != n)
+      rc = -1;
+  if (in >= 0)
+    close(in);
+  if (out >= 0 && close(out) != 0)
+    rc = -1;
+  if (rc == 0 && by_rename && rename(tmp, dst) != 0)
+    rc = -1;
+  return rc;
+}
+
 /* ---- requests */
 
 typedef struct buf {

@@ -66,6 +66,14 @@ const char *vxh_header(const vxh_resp *r, const char *name, char *buf,
 json_t *vxh_admin(const vxh_daemon *d, const char *method, const char *path,
                   const char *body, long expect_status);
 
+/* The number of lines of the daemon's log that contain needle. */
+int vxh_log_count(const vxh_daemon *d, const char *needle);
+
+/* Copies file src to dst: in place (same inode, as a careless `cp` does),
+ * or when by_rename through dst.new renamed over dst (as install(1)
+ * does). Returns 0 or -1. */
+int vxh_copy_file(const char *src, const char *dst, bool by_rename);
+
 /* A raw TCP connection to the daemon, for what libcurl cannot show:
  * event streams read as they arrive, malformed requests, keep-alive. */
 typedef struct vxh_raw {

@@ -405,6 +405,17 @@ static void test_strategy_errors(void) {
               "environments.production.strategies[0].constraints[0]");
   CU_ASSERT_PTR_NOT_NULL(strstr(adm_str(e, "message"), "LIKE"));
   json_decref(e);
+  /* A misspelt parameter name is refused, not kept and ignored. */
+  e = adm_err("POST", base, VXH_ADMIN_TOKEN,
+              "{\"name\": \"timeWindow\", \"parameters\": {\"start\": "
+              "\"09:00\", \"end\": \"17:00\", \"timezone\": \"Europe/Paris\"}}",
+              NULL, 400, "VALIDATION_FAILED",
+              "environments.production.strategies[0].parameters.timezone");
+  CU_ASSERT_PTR_NOT_NULL(strstr(adm_str(e, "message"),
+                                "unknown parameter \"timezone\" (did you mean "
+                                "\"timeZone\"?); timeWindow takes start, end, "
+                                "weekdays, timeZone"));
+  json_decref(e);
   json_decref(adm_err("GET", FLAGS "/strat-errors/" PROD "/strategies/0",
                       VXH_ADMIN_TOKEN, NULL, NULL, 404, "NOT_FOUND", "index"));
   json_decref(adm_err("DELETE", FLAGS "/strat-errors/" PROD "/strategies/7",

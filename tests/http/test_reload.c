@@ -22,43 +22,19 @@
 
 #include "harness.h"
 #include "plugin_host.h"
+#include "plugin_support.h"
 #include "vx_test.h"
 
 static vxh_daemon d;
-static char plugdir[64];
 
-/* The test's plugin folder, made on first use. */
-static int make_plugdir(void) {
-  if (plugdir[0] != '\0')
-    return 0;
-  snprintf(plugdir, sizeof plugdir, "/tmp/vx-plugins-XXXXXX");
-  return mkdtemp(plugdir) != NULL ? 0 : -1;
-}
-
-/* Copies fixture NAME.so to plugdir/as: in place (same inode), or when
- * by_rename through a new file renamed over it, as install(1) does. */
 static void copy_plugin(const char *fixture_dir, const char *name,
                         const char *as, bool by_rename) {
-  char src[512], dst[600], final[512], buf[65536];
-  CU_ASSERT_EQUAL_FATAL(make_plugdir(), 0);
-  snprintf(src, sizeof src, "%s/%s.so", fixture_dir, name);
-  snprintf(final, sizeof final, "%s/%s", plugdir, as);
-  snprintf(dst, sizeof dst, "%s%s", final, by_rename ? ".new" : "");
-  int in = open(src, O_RDONLY);
-  int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  CU_ASSERT_FATAL(in >= 0 && out >= 0);
-  ssize_t n;
-  while ((n = read(in, buf, sizeof buf)) > 0)
-    CU_ASSERT_EQUAL_FATAL(write(out, buf, (size_t)n), n);
-  close(in);
-  close(out);
-  if (by_rename)
-    CU_ASSERT_EQUAL(rename(dst, final), 0);
+  vxp_put(fixture_dir, name, as, by_rename);
 }
 
 static void put_plugin(const char *fixture_dir, const char *name,
                        const char *as) {
-  copy_plugin(fixture_dir, name, as, false);
+  vxp_put(fixture_dir, name, as, false);
 }
 
 static const char *reload_dir(void) {
@@ -66,48 +42,26 @@ static const char *reload_dir(void) {
 }
 
 static int start(void) {
-  if (make_plugdir() != 0)
-    return -1;
-  const char *args[] = {"--plugin-dir", plugdir, NULL};
+  const char *args[] = {"--plugin-dir", vxp_dir(), NULL};
   return vxh_start(&d, args);
 }
 
 static void stop(void) {
-  CU_ASSERT_EQUAL(vxh_stop(&d, false), 0);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", plugdir);
-  CU_ASSERT_EQUAL(system(cmd), 0);
-  plugdir[0] = '\0';
+  vxp_stop(&d);
 }
 
 static json_t *reload(void) {
-  return vxh_admin(&d, "POST", "/api/v1/admin/plugins/reload", NULL, 200);
+  return vxp_reload(&d);
 }
 
 /* 1 on, 0 off, -1 failed (any non-200 or malformed answer). */
 static int evaluate(const char *flag) {
-  char path[256];
-  snprintf(path, sizeof path, "/api/v1/evaluate/%s", flag);
-  vxh_resp r;
-  if (vxh_request(&d, "POST", path, VXH_ADMIN_TOKEN,
-                  "{\"context\": {\"userId\": \"u1\"}}", NULL, &r) != 0)
-    return -1;
-  int v = -1;
-  if (r.status == 200 && json_is_boolean(json_object_get(r.json, "enabled")))
-    v = json_is_true(json_object_get(r.json, "enabled"));
-  vxh_resp_free(&r);
-  return v;
+  return vxp_enabled(&d, flag, "u1", NULL);
 }
 
 static void create_flag(const char *key, const char *strategy,
                         const char *params) {
-  char body[1024];
-  snprintf(body, sizeof body,
-           "{\"key\": \"%s\", \"environments\": {\"production\": "
-           "{\"enabled\": true, \"strategies\": [{\"name\": \"%s\", "
-           "\"parameters\": %s}]}}}",
-           key, strategy, params);
-  json_decref(vxh_admin(&d, "POST", "/api/v1/admin/flags", body, 201));
+  vxp_create_flag(&d, key, strategy, params);
 }
 
 static const char *version_of(const char *strategy) {
@@ -122,15 +76,7 @@ static const char *version_of(const char *strategy) {
 }
 
 static bool log_contains(const char *needle) {
-  FILE *f = fopen(d.log_path, "r");
-  if (f == NULL)
-    return false;
-  char line[4096];
-  bool found = false;
-  while (!found && fgets(line, sizeof line, f) != NULL)
-    found = strstr(line, needle) != NULL;
-  fclose(f);
-  return found;
+  return vxh_log_count(&d, needle) > 0;
 }
 
 static void test_reload_loads_a_plugin_added_at_run_time(void) {
@@ -390,7 +336,7 @@ static void test_reload_unloads_the_old_module_once_unused(void) {
   snprintf(src, sizeof src, "%s/reload_v1.so", reload_dir());
   CU_ASSERT_EQUAL_FATAL(vx_plugin_file_sha256(src, hex, err, sizeof err), 0);
   snprintf(v1_copy, sizeof v1_copy, "%s/plugin-cache/%s.so", d.dir, hex);
-  snprintf(folder_file, sizeof folder_file, "%s/reload.so", plugdir);
+  snprintf(folder_file, sizeof folder_file, "%s/reload.so", vxp_dir());
   CU_ASSERT_TRUE(mapped(v1_copy));
   CU_ASSERT_FALSE(mapped(folder_file));
   put_plugin(reload_dir(), "reload_v2", "reload.so");
@@ -422,7 +368,7 @@ static void test_reload_without_a_cache_folder_cannot_replace(void) {
   snprintf(cache, sizeof cache, "%.250s/plugin-cache", d.dir);
   snprintf(cmd, sizeof cmd, "rm -rf %s && touch %s", cache, cache);
   CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
-  const char *args[] = {"--plugin-dir", plugdir, NULL};
+  const char *args[] = {"--plugin-dir", vxp_dir(), NULL};
   CU_ASSERT_EQUAL_FATAL(vxh_restart(&d, args), 0);
   CU_ASSERT_TRUE(log_contains("a reload cannot replace one"));
   json_t *r = reload();

@@ -3,8 +3,9 @@
 # `test` on passing cases, on failing ones (each failure printed, exit 1)
 # and on a malformed cases file (exit 2).
 # usage: test_vexil_plugin.sh VEXIL_PLUGIN PLUGIN_DIR FIXTURE_DIR CASES_DIR
+#          FAULTY_FIXTURE_DIR
 set -u
-tool=$1 plugins=$2 fixtures=$3 cases=$4
+tool=$1 plugins=$2 fixtures=$3 cases=$4 faulty=$5
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 failures=0
@@ -73,6 +74,25 @@ run 2 test "$plugins/user_with_id.so" "$cases/malformed.json" &&
 
 run 1 test "$fixtures/bad_magic.so" "$cases/user_with_id.json" &&
   has "REFUSED" && ok "test refuses a module check refuses"
+
+run 1 check "$faulty/evaluate_segv.so" &&
+  has "REFUSED $faulty/evaluate_segv.so: killed by SIGSEGV (Segmentation fault) in evaluate" &&
+  ok "check refuses a module that crashes in the pre-load check, as the daemon does"
+
+run 1 check "$faulty/ctor_exit.so" &&
+  has "exited with status 3 in dlopen (the module's constructors) during the pre-load check" &&
+  ok "check refuses a module that exits in its constructor"
+
+run 0 check "$faulty/compile_abort.so" && has "pre-load check: passed" &&
+  ok "check passes a module whose compile only fails on some parameters"
+
+run 1 test "$faulty/compile_abort.so" "$cases/boom.json" &&
+  has "killed by SIGABRT (Aborted) in compile (flag test-flag in cases[1], strategies[0])" &&
+  ok "test runs the pre-load check with the cases' parameters"
+
+run 1 test "$faulty/einval.so" "$cases/einval.json" &&
+  has "FAIL any user: evaluate returned -1 (EINVAL), neither 1 nor 0" &&
+  ok "test reports an evaluate that returns an error"
 
 run 2 frobnicate && has "usage:" && ok "an unknown command prints the usage"
 

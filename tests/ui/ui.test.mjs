@@ -204,6 +204,33 @@ describe('the web UI', () => {
     await close(page);
   });
 
+  test('a misspelt parameter name kept by an import is shown, refused next to it on save, and fixable', async () => {
+    // An import keeps "timezone" (for timeZone) with a warning; an edit
+    // that saves it is refused, next to the field the form shows for it.
+    const imported = await adminOk('POST', '/api/v1/admin/import?format=unleash&environment=production',
+      { version: 1, features: [{ name: 'ui-window', enabled: true, strategies: [{ name: 'timeWindow',
+        parameters: { start: '00:00', end: '23:59', timezone: 'Europe/Paris' } }] }] });
+    assert.match(JSON.stringify(imported.warnings), /unknown parameter \\"timezone\\"/);
+    const before = await adminOk('GET', '/api/v1/admin/flags/ui-window');
+    const page = await newPage();
+    await signIn(page, '#/flags/ui-window');
+    const misspelt = page.locator('[data-field="strategies[0].parameters.timezone"]');
+    await misspelt.getByText('not declared by the plugin').waitFor();
+    await page.getByLabel('end', { exact: true }).fill('22:00');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await misspelt.locator('.field-error').filter({ hasText: 'did you mean "timeZone"?' }).waitFor();
+    assert.equal((await adminOk('GET', '/api/v1/admin/flags/ui-window')).revision, before.revision, 'nothing saved');
+    await shot(page, 'unknown-parameter');
+    // Clearing the misspelt one and filling the right one saves.
+    await misspelt.locator('input').fill('');
+    await page.getByLabel('timeZone (optional)', { exact: true }).fill('Europe/Paris');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText(/Saved ui-window in production/).waitFor();
+    const params = (await adminOk('GET', '/api/v1/admin/flags/ui-window')).environments.production.strategies[0].parameters;
+    assert.deepEqual(params, { start: '00:00', end: '22:00', timeZone: 'Europe/Paris' });
+    await close(page);
+  });
+
   test('revert from the history restores the state before the entry', async () => {
     await createFlag('ui-revert', { enabled: true, strategies: [{ name: 'userWithId', parameters: { userIds: 'alice' } }] });
     await adminOk('PUT', '/api/v1/admin/flags/ui-revert/environments/production/strategies/0',
