@@ -2,21 +2,30 @@
  * config.h - the daemon's settings, from (lowest to highest precedence)
  * built-in defaults, a libconfig file, VEXIL_* environment variables and
  * the command line. examples/vexil.conf documents every setting.
- *
- *   setting              file key              environment
- *   listen               listen                VEXIL_LISTEN 127.0.0.1:8080 data
- * directory       data_dir              VEXIL_DATA_DIR        ./data database
- * database              VEXIL_DATABASE        <data_dir>/vexil.db plugin
- * folders       plugin_dirs (list)    VEXIL_PLUGIN_DIRS (:) the built-in folder
- *   default environment  default_environment   VEXIL_DEFAULT_ENVIRONMENT
- * production open evaluation      open_evaluation       VEXIL_OPEN_EVALUATION
- * false body limit (bytes)   body_limit            VEXIL_BODY_LIMIT 1048576
- *   worker threads       threads               VEXIL_THREADS         16
- *   max event streams    max_streams           VEXIL_MAX_STREAMS     256
- *   access log           access_log            VEXIL_ACCESS_LOG      false
- *   log level            log_level             VEXIL_LOG_LEVEL       info
- *   demo flags           demo                  VEXIL_DEMO            false
  */
+/* clang-format off */
+/*
+ *   setting               file key             environment              default
+ *   listen                listen               VEXIL_LISTEN             127.0.0.1:8080
+ *   data directory        data_dir             VEXIL_DATA_DIR           ./data
+ *   database              database             VEXIL_DATABASE           <data_dir>/vexil.db
+ *   plugin folders        plugin_dirs (list)   VEXIL_PLUGIN_DIRS (:)    the built-in folder
+ *   default environment   default_environment  VEXIL_DEFAULT_ENVIRONMENT production
+ *   open evaluation       open_evaluation      VEXIL_OPEN_EVALUATION    false
+ *   body limit (bytes)    body_limit           VEXIL_BODY_LIMIT         1048576
+ *   import body limit     import_limit         VEXIL_IMPORT_LIMIT       67108864
+ *   header read timeout   header_timeout_ms    VEXIL_HEADER_TIMEOUT_MS  5000
+ *   body read timeout     body_timeout_ms      VEXIL_BODY_TIMEOUT_MS    5000
+ *   import body timeout   import_timeout_ms    VEXIL_IMPORT_TIMEOUT_MS  120000
+ *   worker threads        threads              VEXIL_THREADS            512
+ *   max event streams     max_streams          VEXIL_MAX_STREAMS        256
+ *   access log            access_log           VEXIL_ACCESS_LOG         false
+ *   log level             log_level            VEXIL_LOG_LEVEL          info
+ *   demo flags            demo                 VEXIL_DEMO               false
+ * The command-line option of each is --file-key with '-' for '_'
+ * (--body-limit, --header-timeout-ms).
+ */
+/* clang-format on */
 #ifndef VX_CONFIG_H
 #define VX_CONFIG_H
 
@@ -36,10 +45,14 @@ typedef struct vx_config {
   char plugin_dirs[VX_CONFIG_MAX_PLUGIN_DIRS][PATH_MAX];
   size_t n_plugin_dirs; /* 0: the built-in folder */
   char default_environment[64];
-  bool open_evaluation; /* evaluation without a token */
-  size_t body_limit;    /* bytes, > 0 */
-  int threads;          /* request workers, besides event streams */
-  int max_streams;      /* open /api/v1/stream connections at most */
+  bool open_evaluation;  /* evaluation without a token */
+  size_t body_limit;     /* bytes, > 0 */
+  size_t import_limit;   /* bytes, > 0: the body of POST .../admin/import */
+  int header_timeout_ms; /* to receive a request's head, from its start */
+  int body_timeout_ms;   /* to receive a whole body, from the head's end */
+  int import_timeout_ms; /* the same for an import's body */
+  int threads;           /* request workers, besides event streams */
+  int max_streams;       /* open /api/v1/stream connections at most */
   bool access_log;
   vx_log_level log_level;
   bool demo; /* seed demo flags into an empty database */
