@@ -220,6 +220,11 @@ static const char too_many[] =
     "streams is reached\"}";
 
 static void stream(vx_req *req) {
+  /* Every answer here closes its connection: a stream when it ends, and
+   * a refusal at once. A refused subscriber (an EventSource retries every
+   * few seconds) must not keep a worker for the keep-alive time: a burst
+   * of them would take every worker that answers evaluations. */
+  req->close_after = true;
   if (!vx_req_method(req, "GET") || !vx_req_auth_eval(req))
     return;
   vx_sse_hub *hub = vx_http_sse_hub(req->http);
