@@ -149,8 +149,13 @@ int vx_req_body(vx_req *req, char *stack, size_t stack_cap, char **body,
                 size_t *len);
 json_t *vx_req_parse(vx_req *req, const char *body, size_t len, bool empty_ok);
 
-/* The value of query parameter name (URL-decoded into buf), or NULL. */
-const char *vx_req_query(vx_req *req, const char *name, char *buf, size_t len);
+/* Query parameter name, URL-decoded into buf[0..len): returns 1 with
+ * *value = buf, or with *value = NULL when it is absent. A value that does
+ * not fit in buf, or that decodes to a control character (a NUL would cut
+ * it), is never cut or dropped: 400 INVALID_QUERY (GENERAL on OFREP
+ * routes) naming the parameter is sent and 0 returned. */
+int vx_req_query(vx_req *req, const char *name, char *buf, size_t len,
+                 const char **value);
 /* A request header, or NULL. */
 const char *vx_req_header(vx_req *req, const char *name);
 

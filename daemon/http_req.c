@@ -319,11 +319,41 @@ const char *vx_req_header(vx_req *req, const char *name) {
   return mg_get_header(req->conn, name);
 }
 
-const char *vx_req_query(vx_req *req, const char *name, char *buf, size_t len) {
+int vx_req_query(vx_req *req, const char *name, char *buf, size_t len,
+                 const char **value) {
+  *value = NULL;
   const char *q = req->info->query_string;
   if (q == NULL || len == 0)
-    return NULL;
-  return mg_get_var(q, strlen(q), name, buf, len) >= 0 ? buf : NULL;
+    return 1;
+  size_t ql = strlen(q);
+  int n = mg_get_var2(q, ql, name, buf, len, 0);
+  if (n == -1)
+    return 1; /* absent */
+  const char *why = NULL;
+  if (n < 0)
+    why = "is too long";
+  else if (memchr(buf, '\0', (size_t)n) != NULL)
+    why = "contains a NUL (%00)";
+  for (int i = 0; why == NULL && i < n; i++)
+    if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+      why = "contains a control character";
+  char again[2];
+  if (why == NULL && mg_get_var2(q, ql, name, again, sizeof again, 1) != -1)
+    why = "is given more than once";
+  if (why == NULL) {
+    *value = buf;
+    return 1;
+  }
+  vx_werr e = {.status = 400};
+  snprintf(e.code, sizeof e.code, "%s",
+           req->ofrep ? "GENERAL" : "INVALID_QUERY");
+  snprintf(e.field, sizeof e.field, "%s", name);
+  snprintf(e.message, sizeof e.message,
+           "the query parameter %s %s (at most %zu bytes, no control "
+           "characters, once)",
+           name, why, len - 1);
+  vx_send_werr(req, &e);
+  return 0;
 }
 
 /* The token from X-API-Key or Authorization: Bearer, or NULL. */

@@ -3,8 +3,8 @@
  * (daemon/http.c, http_req.c, http_check.c, http_deadline.c, sse.c),
  * through a real vexild with small timeouts: 408 and a closed connection
  * for heads and bodies that do not come in time, no body read after a
- * refusal, refused streams closed at once, 400 for ambiguous framing
- * and paths. After each, the daemon still answers /readyz.
+ * refusal, refused streams closed at once, 400 for ambiguous framing,
+ * paths and query values. After each, the daemon still answers /readyz.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,6 +367,46 @@ static void test_a_path_that_decodes_to_a_control_character_is_refused(void) {
   assert_ready(&d);
 }
 
+static void test_a_query_value_is_never_cut_or_dropped(void) {
+  char env[300];
+  memset(env, 'e', 200);
+  env[200] = '\0';
+  char path[512];
+  const char *state = "{\"version\":1,\"features\":[{\"name\":\"q-flag\","
+                      "\"enabled\":true,\"strategies\":[{\"name\":"
+                      "\"default\"}]}]}";
+  /* Over the 127 bytes of the buffer: it used to go into the default
+   * environment. */
+  snprintf(path, sizeof path,
+           "/api/v1/admin/import?format=unleash&environment=%s", env);
+  expect_status_code("POST", path, state, 400, "INVALID_QUERY");
+  expect_status_code("POST",
+                     "/api/v1/admin/import?format=unleash&environment="
+                     "production%00x",
+                     state, 400, "INVALID_QUERY");
+  expect_status_code("POST",
+                     "/api/v1/admin/import?format=unleash&environment="
+                     "production&environment=staging",
+                     state, 400, "INVALID_QUERY");
+  expect_flag_absent("q-flag");
+  vxh_resp r;
+  CU_ASSERT_EQUAL_FATAL(
+      vxh_request(&d, "POST", path, VXH_ADMIN_TOKEN, state, NULL, &r), 0);
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r.json, "field")),
+                         "environment");
+  vxh_resp_free(&r);
+  /* OFREP: over 255 bytes it used to evaluate in the default one. */
+  memset(env, 'e', 299);
+  env[299] = '\0';
+  snprintf(path, sizeof path, "/ofrep/v1/evaluate/flags/abc?environment=%s",
+           env);
+  expect_status_code("POST", path, "{\"context\":{\"targetingKey\":\"u\"}}",
+                     400, "GENERAL");
+  expect_status_code("GET", "/api/v1/admin/audit?limit=1%002", NULL, 400,
+                     "INVALID_QUERY");
+  assert_ready(&d);
+}
+
 int main(void) {
   static const vx_test tests[] = {
       VX_TEST(test_a_head_sent_slowly_gets_408_and_is_closed),
@@ -378,6 +418,7 @@ int main(void) {
       VX_TEST(test_ambiguous_framing_is_refused_and_closed),
       VX_TEST(test_a_head_over_16_kib_is_400_and_closed),
       VX_TEST(test_a_path_that_decodes_to_a_control_character_is_refused),
+      VX_TEST(test_a_query_value_is_never_cut_or_dropped),
       {NULL, NULL},
   };
   return vx_test_main("http_limits", tests, suite_init, suite_cleanup);
