@@ -308,6 +308,11 @@ void vx_admin_import(vx_req *req, char *const *arg) {
   }
   vx_import_how how =
       mode != NULL && strcmp(mode, "replace") == 0 ? VX_REPLACE : VX_MERGE;
+  /* An export is one document of every flag: imports have their own,
+   * larger limits (an admin token was checked before any of it is read). */
+  const vx_config *cfg = vx_service_config(req->svc);
+  req->body_limit = cfg->import_limit;
+  req->body_timeout_ms = cfg->import_timeout_ms;
   json_t *body = vx_req_json(req, false);
   if (body == NULL)
     return;

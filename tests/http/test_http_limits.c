@@ -4,7 +4,8 @@
  * through a real vexild with small timeouts: 408 and a closed connection
  * for heads and bodies that do not come in time, no body read after a
  * refusal, refused streams closed at once, 400 for ambiguous framing,
- * paths and query values. After each, the daemon still answers /readyz.
+ * paths and query values, and imports larger than the body limit.
+ * After each, the daemon still answers /readyz.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -407,6 +408,77 @@ static void test_a_query_value_is_never_cut_or_dropped(void) {
   assert_ready(&d);
 }
 
+/* ---- imports */
+
+/* An Unleash state of n flags with long descriptions. */
+static char *big_state(int n) {
+  size_t cap = (size_t)n * 4200 + 64, o = 0;
+  char *s = malloc(cap);
+  char desc[4001];
+  memset(desc, 'd', 4000);
+  desc[4000] = '\0';
+  o += (size_t)snprintf(s + o, cap - o, "{\"version\":1,\"features\":[");
+  for (int i = 0; i < n; i++)
+    o += (size_t)snprintf(s + o, cap - o,
+                          "%s{\"name\":\"big-%04d\",\"description\":\"%s\","
+                          "\"enabled\":true,\"strategies\":[{\"name\":"
+                          "\"default\"}]}",
+                          i ? "," : "", i, desc);
+  snprintf(s + o, cap - o, "]}");
+  return s;
+}
+
+static void test_an_export_over_1_mib_imports_back_by_default(void) {
+  vxh_daemon a, b;
+  CU_ASSERT_EQUAL_FATAL(vxh_start(&a, NULL), 0);
+  char *state = big_state(400);
+  json_decref(vxh_admin(&a, "POST",
+                        "/api/v1/admin/import?format=unleash&mode=replace",
+                        state, 200));
+  free(state);
+  vxh_resp r;
+  CU_ASSERT_EQUAL_FATAL(vxh_request(&a, "GET", "/api/v1/admin/export",
+                                    VXH_ADMIN_TOKEN, NULL, NULL, &r),
+                        0);
+  CU_ASSERT_EQUAL(r.status, 200);
+  CU_ASSERT_TRUE(r.len > 1048576);
+  CU_ASSERT_EQUAL(vxh_stop(&a, false), 0);
+  CU_ASSERT_EQUAL_FATAL(vxh_start(&b, NULL), 0);
+  json_decref(
+      vxh_admin(&b, "POST", "/api/v1/admin/import?mode=replace", r.body, 200));
+  json_t *flags = vxh_admin(&b, "GET", "/api/v1/admin/flags", NULL, 200);
+  CU_ASSERT_EQUAL(json_array_size(json_object_get(flags, "flags")), 400);
+  json_decref(flags);
+  vxh_resp_free(&r);
+  /* Other routes keep body_limit (1 MiB). */
+  char *big = big_state(300);
+  CU_ASSERT_EQUAL(vxh_request(&b, "POST", "/api/v1/admin/flags",
+                              VXH_ADMIN_TOKEN, big, NULL, &r),
+                  0);
+  CU_ASSERT_EQUAL(r.status, 413);
+  vxh_resp_free(&r);
+  free(big);
+  CU_ASSERT_EQUAL(vxh_stop(&b, false), 0);
+}
+
+static void test_an_import_over_import_limit_is_413(void) {
+  const char *args[] = {"--import-limit", "3000", NULL};
+  vxh_daemon s;
+  CU_ASSERT_EQUAL_FATAL(vxh_start(&s, args), 0);
+  char *state = big_state(1);
+  vxh_resp r;
+  CU_ASSERT_EQUAL(vxh_request(&s, "POST", "/api/v1/admin/import?format=unleash",
+                              VXH_ADMIN_TOKEN, state, NULL, &r),
+                  0);
+  CU_ASSERT_EQUAL(r.status, 413);
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r.json, "code")),
+                         "BODY_TOO_LARGE");
+  vxh_resp_free(&r);
+  free(state);
+  assert_ready(&s);
+  CU_ASSERT_EQUAL(vxh_stop(&s, false), 0);
+}
+
 int main(void) {
   static const vx_test tests[] = {
       VX_TEST(test_a_head_sent_slowly_gets_408_and_is_closed),
@@ -419,6 +491,8 @@ int main(void) {
       VX_TEST(test_a_head_over_16_kib_is_400_and_closed),
       VX_TEST(test_a_path_that_decodes_to_a_control_character_is_refused),
       VX_TEST(test_a_query_value_is_never_cut_or_dropped),
+      VX_TEST(test_an_export_over_1_mib_imports_back_by_default),
+      VX_TEST(test_an_import_over_import_limit_is_413),
       {NULL, NULL},
   };
   return vx_test_main("http_limits", tests, suite_init, suite_cleanup);
