@@ -61,15 +61,13 @@ static int hex(char c) {
  * but refuses what it would let through: a malformed escape, and one that
  * decodes to a control character (%00 ended the path). */
 static int decode_path(vx_req *req, char *path) {
-  char *in = strchr(path, '%');
-  if (in == NULL)
+  char *first = strchr(path, '%');
+  if (first == NULL)
     return 1;
-  char *out = in;
-  while (*in != '\0') {
-    if (*in != '%') {
-      *out++ = *in++;
+  /* Checked first, so that a refused path is logged as it came. */
+  for (const char *in = first; *in != '\0'; in++) {
+    if (*in != '%')
       continue;
-    }
     int hi = hex(in[1]), lo = hi < 0 ? -1 : hex(in[2]);
     if (lo < 0) {
       vx_send_transport_error(req, 400, "INVALID_PATH",
@@ -85,8 +83,16 @@ static int decode_path(vx_req *req, char *path) {
                               c);
       return 0;
     }
-    *out++ = (char)c;
-    in += 3;
+    in += 2;
+  }
+  char *out = first;
+  for (const char *in = first; *in != '\0';) {
+    if (*in == '%') {
+      *out++ = (char)(hex(in[1]) << 4 | hex(in[2]));
+      in += 3;
+    } else {
+      *out++ = *in++;
+    }
   }
   *out = '\0';
   return 1;

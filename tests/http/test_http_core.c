@@ -357,6 +357,9 @@ static void test_access_log_has_one_line_per_request(void) {
   CU_ASSERT_EQUAL(
       vxh_request(&a, "GET", "/nope%20spaced", NULL, NULL, NULL, &r), 0);
   vxh_resp_free(&r);
+  CU_ASSERT_EQUAL(vxh_request(&a, "GET", "/a%20b%00c", NULL, NULL, NULL, &r),
+                  0);
+  vxh_resp_free(&r);
   CU_ASSERT_EQUAL(vxh_request(&a, "GET", "/healthz", NULL, NULL, NULL, &r), 0);
   vxh_resp_free(&r);
   CU_ASSERT_TRUE(log_shows(&a, "GET /healthz 200 "));
@@ -364,6 +367,7 @@ static void test_access_log_has_one_line_per_request(void) {
    * escaped again. */
   CU_ASSERT_TRUE(log_shows(&a, "GET /nope%0Ainjected 400 "));
   CU_ASSERT_TRUE(log_shows(&a, "GET /nope%20spaced 404 "));
+  CU_ASSERT_TRUE(log_shows(&a, "GET /a%20b%00c 400 "));
   CU_ASSERT_FALSE(log_contains(&a, "\ninjected"));
   CU_ASSERT_EQUAL(vxh_stop(&a, false), 0);
 }
