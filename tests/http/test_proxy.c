@@ -211,22 +211,13 @@ static void test_nginx_refuses_ambiguous_framing(void) {
 }
 
 static void test_an_import_over_1_mib_passes_through(void) {
-  size_t cap = 400 * 4200 + 64, o = 0;
-  char *s = malloc(cap), desc[4001];
-  memset(desc, 'd', 4000);
-  desc[4000] = '\0';
-  o += (size_t)snprintf(s + o, cap - o, "{\"version\":1,\"features\":[");
-  for (int i = 0; i < 400; i++)
-    o += (size_t)snprintf(s + o, cap - o,
-                          "%s{\"name\":\"imp-%03d\",\"description\":\"%s\","
-                          "\"enabled\":true,\"strategies\":[]}",
-                          i ? "," : "", i, desc);
-  snprintf(s + o, cap - o, "]}");
+  char *s = vxh_big_unleash_state("imp", 400);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
   CU_ASSERT_TRUE(strlen(s) > 1048576);
   json_decref(
       vxh_admin(&via, "POST", "/api/v1/admin/import?format=unleash", s, 200));
   free(s);
-  json_decref(vxh_admin(&d, "GET", "/api/v1/admin/flags/imp-399", NULL, 200));
+  json_decref(vxh_admin(&d, "GET", "/api/v1/admin/flags/imp-0399", NULL, 200));
 }
 
 static void test_a_stream_passes_through_as_it_comes(void) {
