@@ -10,7 +10,9 @@ libsqlite3-dev libconfig-dev libcunit1-dev libcivetweb-dev
 libjansson-dev libpcre2-dev libcurl4-openssl-dev curl tzdata"
 # chromium: the web UI's browser tests (tests/ui) drive Debian's build
 # through playwright-core, which downloads no browser of its own.
-[ "${1:-test}" = build ] || packages="$packages chromium"
+# nginx: tests/http/test_proxy.c runs vexild behind it with the
+# recommended front-proxy configuration, examples/nginx-vexil.conf.
+[ "${1:-test}" = build ] || packages="$packages chromium nginx"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -18,6 +18,7 @@
 #include "json_limit.h"
 
 #define BODY_LIMIT_MAX (1024LL * 1024 * 1024) /* 1 GiB */
+#define TIMEOUT_MS_MAX 3600000                /* an hour */
 #define FILE_SIZE_MAX (1024L * 1024)          /* of a configuration file */
 
 /* ---- the table of settings */
@@ -56,7 +57,15 @@ static const key keys[] = {
      F(open_evaluation), 0, 0},
     {"body_limit", "VEXIL_BODY_LIMIT", "body-limit", K_SIZE, F(body_limit), 1,
      BODY_LIMIT_MAX},
-    {"threads", "VEXIL_THREADS", "threads", K_INT, F(threads), 1, 1024},
+    {"import_limit", "VEXIL_IMPORT_LIMIT", "import-limit", K_SIZE,
+     F(import_limit), 1, BODY_LIMIT_MAX},
+    {"header_timeout_ms", "VEXIL_HEADER_TIMEOUT_MS", "header-timeout-ms", K_INT,
+     F(header_timeout_ms), 100, TIMEOUT_MS_MAX},
+    {"body_timeout_ms", "VEXIL_BODY_TIMEOUT_MS", "body-timeout-ms", K_INT,
+     F(body_timeout_ms), 100, TIMEOUT_MS_MAX},
+    {"import_timeout_ms", "VEXIL_IMPORT_TIMEOUT_MS", "import-timeout-ms", K_INT,
+     F(import_timeout_ms), 100, TIMEOUT_MS_MAX},
+    {"threads", "VEXIL_THREADS", "threads", K_INT, F(threads), 1, 4096},
     {"max_streams", "VEXIL_MAX_STREAMS", "max-streams", K_INT, F(max_streams),
      0, 10000},
     {"access_log", "VEXIL_ACCESS_LOG", "access-log", K_BOOL, F(access_log), 0,
@@ -90,7 +99,11 @@ void vx_config_defaults(vx_config *cfg) {
   strcpy(cfg->data_dir, "./data");
   strcpy(cfg->default_environment, "production");
   cfg->body_limit = 1048576;
-  cfg->threads = 16;
+  cfg->import_limit = 64u << 20;
+  cfg->header_timeout_ms = 5000;
+  cfg->body_timeout_ms = 5000;
+  cfg->import_timeout_ms = 120000;
+  cfg->threads = 512;
   cfg->max_streams = 256;
   cfg->log_level = VX_LOG_INFO;
   cfg->max_json_depth = VX_JSON_DEPTH_DEFAULT;
@@ -308,7 +321,7 @@ static int set_text(vx_config *cfg, const key *k, const char *s, char *msg,
  * bits (4294967312 reads as 16). A small scan of the text finds such
  * literals and remembers the line and name of their setting, so that they
  * are reported as out of range instead. 32 entries are plenty: a valid file
- * holds three integers at most (any other is an error of its own). Files
+ * holds seven integers at most (any other is an error of its own). Files
  * pulled in with @include are not scanned. */
 typedef struct wide {
   int line[32];

@@ -2,36 +2,37 @@
  * config.h - the daemon's settings, from (lowest to highest precedence)
  * built-in defaults, a libconfig file, VEXIL_* environment variables and
  * the command line. examples/vexil.conf documents every setting.
- *
- *   setting              file key              environment
- *   listen               listen                VEXIL_LISTEN 127.0.0.1:8080 data
- * directory       data_dir              VEXIL_DATA_DIR        ./data database
- * database              VEXIL_DATABASE        <data_dir>/vexil.db plugin
- * folders       plugin_dirs (list)    VEXIL_PLUGIN_DIRS (:) the built-in folder
- *   default environment  default_environment   VEXIL_DEFAULT_ENVIRONMENT
- * production open evaluation      open_evaluation       VEXIL_OPEN_EVALUATION
- * false body limit (bytes)   body_limit            VEXIL_BODY_LIMIT 1048576
- *   worker threads       threads               VEXIL_THREADS         16
- *   max event streams    max_streams           VEXIL_MAX_STREAMS     256
- *   access log           access_log            VEXIL_ACCESS_LOG      false
- *   log level            log_level             VEXIL_LOG_LEVEL       info
- *   demo flags           demo                  VEXIL_DEMO            false
- *   JSON nesting         max_json_depth        VEXIL_MAX_JSON_DEPTH  64
- *   context properties   max_context_properties
- *                                  VEXIL_MAX_CONTEXT_PROPERTIES        256
- *   context value bytes  max_context_value_bytes
- *                                  VEXIL_MAX_CONTEXT_VALUE_BYTES       4096
- *   store probe (ms)     store_probe_interval_ms
- *                        VEXIL_STORE_PROBE_INTERVAL_MS               5000
- *   last use written     last_used_interval    VEXIL_LAST_USED_INTERVAL  60 (s)
- *   plugin check limit   plugin_check_timeout_ms
- *                        VEXIL_PLUGIN_CHECK_TIMEOUT_MS               3000
- *     (ms each call into a plugin may take in the pre-load check,
- *      plugin_check.h; 0 turns the check off)
- *   shutdown deadline    shutdown_timeout_ms
- *                        VEXIL_SHUTDOWN_TIMEOUT_MS                   10000
- *     (ms SIGTERM waits for requests in flight before vexild exits 3)
  */
+/* clang-format off */
+/*
+ *   setting               file key                 environment                    default
+ *   listen                listen                   VEXIL_LISTEN                   127.0.0.1:8080
+ *   data directory        data_dir                 VEXIL_DATA_DIR                 ./data
+ *   database              database                 VEXIL_DATABASE                 <data_dir>/vexil.db
+ *   plugin folders        plugin_dirs (list)       VEXIL_PLUGIN_DIRS (:)          the built-in folder
+ *   default environment   default_environment      VEXIL_DEFAULT_ENVIRONMENT      production
+ *   open evaluation       open_evaluation          VEXIL_OPEN_EVALUATION          false
+ *   body limit (bytes)    body_limit               VEXIL_BODY_LIMIT               1048576
+ *   import body limit     import_limit             VEXIL_IMPORT_LIMIT             67108864
+ *   header read timeout   header_timeout_ms        VEXIL_HEADER_TIMEOUT_MS        5000
+ *   body read timeout     body_timeout_ms          VEXIL_BODY_TIMEOUT_MS          5000
+ *   import body timeout   import_timeout_ms        VEXIL_IMPORT_TIMEOUT_MS        120000
+ *   worker threads        threads                  VEXIL_THREADS                  512
+ *   max event streams     max_streams              VEXIL_MAX_STREAMS              256
+ *   access log            access_log               VEXIL_ACCESS_LOG               false
+ *   log level             log_level                VEXIL_LOG_LEVEL                info
+ *   demo flags            demo                     VEXIL_DEMO                     false
+ *   JSON nesting          max_json_depth           VEXIL_MAX_JSON_DEPTH           64
+ *   context properties    max_context_properties   VEXIL_MAX_CONTEXT_PROPERTIES   256
+ *   context value bytes   max_context_value_bytes  VEXIL_MAX_CONTEXT_VALUE_BYTES  4096
+ *   store probe (ms)      store_probe_interval_ms  VEXIL_STORE_PROBE_INTERVAL_MS  5000
+ *   last use written (s)  last_used_interval       VEXIL_LAST_USED_INTERVAL       60
+ *   plugin check (ms)     plugin_check_timeout_ms  VEXIL_PLUGIN_CHECK_TIMEOUT_MS  3000 (0: off)
+ *   shutdown deadline     shutdown_timeout_ms      VEXIL_SHUTDOWN_TIMEOUT_MS      10000
+ * The command-line option of each is --file-key with '-' for '_'
+ * (--body-limit, --header-timeout-ms).
+ */
+/* clang-format on */
 #ifndef VX_CONFIG_H
 #define VX_CONFIG_H
 
@@ -51,10 +52,14 @@ typedef struct vx_config {
   char plugin_dirs[VX_CONFIG_MAX_PLUGIN_DIRS][PATH_MAX];
   size_t n_plugin_dirs; /* 0: the built-in folder */
   char default_environment[64];
-  bool open_evaluation; /* evaluation without a token */
-  size_t body_limit;    /* bytes, > 0 */
-  int threads;          /* request workers, besides event streams */
-  int max_streams;      /* open /api/v1/stream connections at most */
+  bool open_evaluation;  /* evaluation without a token */
+  size_t body_limit;     /* bytes, > 0 */
+  size_t import_limit;   /* bytes, > 0: the body of POST .../admin/import */
+  int header_timeout_ms; /* to receive a request's head, from its start */
+  int body_timeout_ms;   /* to receive a whole body, from the head's end */
+  int import_timeout_ms; /* the same for an import's body */
+  int threads;           /* request workers, besides event streams */
+  int max_streams;       /* open /api/v1/stream connections at most */
   bool access_log;
   vx_log_level log_level;
   bool demo; /* seed demo flags into an empty database */
@@ -97,15 +102,10 @@ int vx_config_load_file(vx_config *cfg, const char *path, char *err,
 int vx_config_load_env(vx_config *cfg, char *const *envp, char *err,
                        size_t errlen);
 
-/* The whole precedence chain for `vexild [serve options]`:
- *   --config FILE (or VEXIL_CONFIG), --listen ADDR:PORT, --database PATH,
- *   --data-dir DIR, --plugin-dir DIR (repeatable, replaces the list),
- *   --default-environment NAME, --open-evaluation, --access-log,
- *   --log-level LEVEL, --demo, --max-json-depth N,
- *   --max-context-properties N, --max-context-value-bytes N,
- *   --store-probe-interval-ms MS, --last-used-interval S,
- *   --plugin-check-timeout-ms MS, --shutdown-timeout-ms MS,
- *   --check-config, --version, --help.
+/* The whole precedence chain for `vexild [serve options]`: --config FILE
+ * (or VEXIL_CONFIG), an --option for every setting of the table above
+ * (--plugin-dir repeatable, replacing the list; a boolean's option alone
+ * means true), --check-config, --version, --help.
  * Fills cfg (database resolved against data_dir) and *action. Returns 0,
  * or VX_EINVAL with a message in err. argv[0] is the program name. */
 int vx_config_from_args(int argc, char **argv, char *const *envp,

@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http_check.h"
+#include "http_deadline.h"
 #include "inflight.h"
 #include "log.h"
 #include "metrics.h"
@@ -39,6 +41,10 @@
 #pragma weak mg_disable_keep_alive
 
 #define MAX_ROUTES 64
+/* Connections the kernel holds while every worker is busy (Linux caps it
+ * at net.core.somaxconn, 4096 by default): beyond it new connections are
+ * not accepted and clients retry after 1, 3, 7... s. */
+#define VX_LISTEN_BACKLOG 4096
 /* Requests or answers above this size are followed by malloc_trim. */
 #define VX_TRIM_AFTER_BYTES (1 << 20)
 
@@ -61,13 +67,13 @@ struct vx_http {
   int metric_unmatched;
   int port;
   vx_sse_hub *sse;
+  vx_deadlines *deadlines;
 };
 
-static uint64_t now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
+/* The worker's connection: when it started, or when its last answer was
+ * sent, and whether one was; for on_http_error's 408. */
+static __thread uint64_t tl_idle_since_us;
+static __thread bool tl_answered;
 
 /* ---- routing */
 
@@ -107,32 +113,6 @@ static const route *match(const vx_http *h, const char *path) {
   return best;
 }
 
-/* Finds the headers every request reads in one pass over them, rather
- * than one pass each (mg_get_header). As mg_get_header: the first of a
- * name wins, names compare without case. */
-static void index_headers(vx_req *req) {
-  static const struct {
-    const char *name;
-    size_t len;
-    size_t offset;
-  } wanted[] = {
-      {"X-API-Key", 9, offsetof(vx_req, h_api_key)},
-      {"Authorization", 13, offsetof(vx_req, h_authorization)},
-      {"Connection", 10, offsetof(vx_req, h_connection)},
-  };
-  const struct mg_request_info *ri = req->info;
-  for (int i = 0; i < ri->num_headers; i++) {
-    const char *name = ri->http_headers[i].name;
-    size_t len = strlen(name);
-    for (size_t w = 0; w < sizeof wanted / sizeof *wanted; w++) {
-      const char **slot = (const char **)((char *)req + wanted[w].offset);
-      if (len == wanted[w].len && *slot == NULL &&
-          strcasecmp(name, wanted[w].name) == 0)
-        *slot = ri->http_headers[i].value;
-    }
-  }
-}
-
 /* path with control characters and spaces %-escaped, for the log. */
 static void printable(const char *s, char *out, size_t len) {
   size_t o = 0;
@@ -151,22 +131,30 @@ static void printable(const char *s, char *out, size_t len) {
  * civetweb's handler lookup, which takes a context-wide mutex per
  * request. Returning the status tells civetweb the request was served. */
 static int dispatch(struct mg_connection *conn) {
-  uint64_t t0 = now_us();
+  uint64_t t0 = vx_http_now_us();
   const struct mg_request_info *ri = mg_get_request_info(conn);
   vx_http *h = ri->user_data;
-  const char *path = ri->local_uri != NULL ? ri->local_uri : "";
+  /* The request's own copy of its path (civetweb's strdup), decoded in
+   * place by vx_http_check_request. */
+  static char no_path[1];
+  char *path = ri->local_uri != NULL ? (char *)ri->local_uri : no_path;
   vx_req req = {.conn = conn,
                 .info = ri,
                 .svc = h->svc,
                 .http = h,
                 .path = path,
-                .rest = ""};
-  index_headers(&req);
+                .rest = "",
+                .t0_us = t0,
+                .body_limit = h->cfg->body_limit,
+                .body_timeout_ms = h->cfg->body_timeout_ms};
+  vx_http_index_headers(&req);
   vx_inflight_begin(ri->request_method ? ri->request_method : "?", path,
                     (int64_t)(t0 / 1000));
-  const route *r = match(h, path);
+  const route *r = NULL;
   int metric = h->metric_unmatched;
-  if (r != NULL) {
+  if (!vx_http_check_request(&req, path))
+    req.route = "refused";
+  else if ((r = match(h, path)) != NULL) {
     req.route = r->label;
     req.rest = r->is_prefix ? path + r->plen : "";
     req.ofrep = r->ofrep;
@@ -186,7 +174,9 @@ static int dispatch(struct mg_connection *conn) {
   if (ri->content_length > VX_TRIM_AFTER_BYTES ||
       req.sent > VX_TRIM_AFTER_BYTES)
     malloc_trim(0);
-  uint64_t dt = now_us() - t0;
+  uint64_t dt = vx_http_now_us() - t0;
+  tl_idle_since_us = t0 + dt;
+  tl_answered = true;
   vx_metrics_http(metric, req.status, dt);
   if (h->cfg->access_log) {
     char p[512];
@@ -198,9 +188,28 @@ static int dispatch(struct mg_connection *conn) {
 }
 
 /* Errors civetweb answers itself (a malformed request, headers too
- * large): JSON too, never its HTML page. */
+ * large, a head that did not come in time): JSON too, never its HTML
+ * page. */
 static int on_http_error(struct mg_connection *conn, int status,
                          const char *msg) {
+  /* civetweb's 400 "Malformed message" is what a head gets that has a
+   * byte civetweb refuses, that is over max_request_size (16 KiB), or that
+   * request_timeout_ms cut: 408 when that time has passed since the
+   * connection began or its last answer (a keep-alive connection's next
+   * head has keep_alive_timeout_ms). */
+  const vx_http *h = mg_get_user_data(mg_get_context(conn));
+  bool malformed =
+      status == 400 && msg != NULL && strcmp(msg, "Malformed message") == 0;
+  if (malformed) {
+    uint64_t waited_ms = (vx_http_now_us() - tl_idle_since_us) / 1000u;
+    uint64_t timeout_ms = tl_answered ? VX_KEEP_ALIVE_SEC * 1000u
+                                      : (uint64_t)h->cfg->header_timeout_ms;
+    if (waited_ms >= timeout_ms)
+      status = 408;
+    msg = status == 408 ? "the request's head did not arrive in time"
+                        : "the request's head could not be read: a control "
+                          "character, or over 16 KiB";
+  }
   /* The code: the status text in capitals ("Length Required" ->
    * LENGTH_REQUIRED), but for the codes the API uses elsewhere. */
   char code[64];
@@ -208,6 +217,8 @@ static int on_http_error(struct mg_connection *conn, int status,
   if (status == 413 || status == 431)
     snprintf(code, sizeof code, "%s",
              status == 413 ? "BODY_TOO_LARGE" : "HEADERS_TOO_LARGE");
+  else if (status == 408)
+    snprintf(code, sizeof code, "REQUEST_TIMEOUT");
   else if (status == 500)
     snprintf(code, sizeof code, "INTERNAL");
   else {
@@ -234,6 +245,23 @@ static int on_http_error(struct mg_connection *conn, int status,
             status, text, strlen(s), s);
   free(s);
   return 0;
+}
+
+/* A new connection on this worker (the connection is not used). */
+static int on_connection(const struct mg_connection *conn, void **data) {
+  (void)conn;
+  *data = NULL;
+  tl_idle_since_us = vx_http_now_us();
+  tl_answered = false;
+  return 0;
+}
+
+/* A new civetweb thread: each worker (type 1) gets its deadline slot. */
+static void *on_thread(const struct mg_context *ctx, int type) {
+  vx_http *h = mg_get_user_data(ctx);
+  if (type == 1)
+    vx_deadline_attach(h->deadlines);
+  return NULL;
 }
 
 static int on_log(const struct mg_connection *conn, const char *message) {
@@ -267,8 +295,15 @@ int vx_http_start(vx_service *svc, vx_http **out, char *err, size_t errlen) {
   h->svc = svc;
   h->cfg = vx_service_config(svc);
   h->metric_unmatched = vx_metrics_route("unmatched");
+  int workers = h->cfg->threads + h->cfg->max_streams;
   if (vx_sse_hub_new(svc, h->cfg->max_streams, &h->sse) != 0) {
     snprintf(err, errlen, "cannot create the event stream hub");
+    free(h);
+    return -1;
+  }
+  if (vx_deadlines_start(workers, &h->deadlines) != 0) {
+    snprintf(err, errlen, "cannot start the request deadline watchdog");
+    vx_sse_hub_free(h->sse);
     free(h);
     return -1;
   }
@@ -278,10 +313,14 @@ int vx_http_start(vx_service *svc, vx_http **out, char *err, size_t errlen) {
   vx_http_routes_sse(h);
   vx_http_routes_ui(h);
 
-  char threads[32];
+  char threads[32], header_ms[32];
   /* Workers for requests plus one per allowed event stream. */
-  snprintf(threads, sizeof threads, "%d",
-           h->cfg->threads + h->cfg->max_streams);
+  snprintf(threads, sizeof threads, "%d", workers);
+  snprintf(header_ms, sizeof header_ms, "%d", h->cfg->header_timeout_ms);
+  /* request_timeout_ms bounds the whole head (civetweb counts from the
+   * request's start) but only each silence of a body read or a write; the
+   * body's own deadline is http_deadline.c's. decode_url off: the path is
+   * decoded by vx_http_check_request, which refuses %00. */
   const char *options[] = {"listening_ports",
                            h->cfg->listen,
                            "num_threads",
@@ -289,16 +328,22 @@ int vx_http_start(vx_service *svc, vx_http **out, char *err, size_t errlen) {
                            "tcp_nodelay",
                            "1",
                            "request_timeout_ms",
-                           "30000",
+                           header_ms,
                            "enable_keep_alive",
                            "yes",
                            "keep_alive_timeout_ms",
                            VX_STR(VX_KEEP_ALIVE_SEC) "000",
+                           "decode_url",
+                           "no",
+                           "listen_backlog",
+                           VX_STR(VX_LISTEN_BACKLOG),
                            NULL};
   struct mg_callbacks cb = {0};
   cb.begin_request = dispatch;
   cb.log_message = on_log;
   cb.http_error = on_http_error;
+  cb.init_connection = on_connection;
+  cb.init_thread = on_thread;
   mg_init_library(0);
   char mg_err[256] = "";
   unsigned code = 0;
@@ -311,6 +356,7 @@ int vx_http_start(vx_service *svc, vx_http **out, char *err, size_t errlen) {
     snprintf(err, errlen, "%s", mg_err[0] ? mg_err : "civetweb did not start");
     vx_sse_hub_stop(h->sse);
     vx_sse_hub_free(h->sse);
+    vx_deadlines_stop(h->deadlines);
     mg_exit_library();
     free(h);
     return -1;
@@ -386,6 +432,7 @@ void vx_http_stop(vx_http *h) {
     pthread_join(t, NULL);
   }
   vx_sse_hub_free(h->sse);
+  vx_deadlines_stop(h->deadlines);
   mg_exit_library();
   free(h);
 }

@@ -15,6 +15,20 @@
  * only the UI's own assets are HTML, never an error; every error has a stable
  * code: {"code", "message"} on native routes, {"errorCode", "errorDetails"} on
  * OFREP routes.
+ *
+ * Connections. civetweb reads a request's head within
+ * cfg->header_timeout_ms (else 408, or a silent close when nothing came);
+ * the body must come within req->body_timeout_ms of it (http_deadline.h).
+ * A request whose framing or path is ambiguous is refused before any
+ * route sees it, with the native shape: 400 INVALID_FRAMING
+ * (Content-Length with Transfer-Encoding, either one twice, a
+ * Content-Length that is not digits, a Transfer-Encoding other than
+ * chunked, a header line civetweb could not read), 431 HEADERS_TOO_LARGE
+ * (head over 16 KiB, more than 64 header lines), 400 INVALID_PATH (a %-escape
+ * that is malformed or decodes to a control character). The connection
+ * is closed after those, after 401, 403, 408 and 413, and after any answer
+ * that leaves a body unread: civetweb would otherwise read and discard
+ * it, with no time limit.
  */
 #ifndef VX_HTTP_H
 #define VX_HTTP_H
@@ -31,6 +45,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "service.h"
 
@@ -60,11 +76,22 @@ typedef struct vx_req {
   int status;        /* the status sent, for the access log and metrics */
   size_t sent;       /* bytes sent (headers and body), set by http.c */
   bool close_after;  /* close the connection after the answer (http.c) */
+  uint64_t t0_us;    /* when the head was read (CLOCK_MONOTONIC, µs) */
+  /* The body: its size limit and time limit (from t0_us), cfg's
+   * body_limit and body_timeout_ms unless the route raises them before it
+   * reads the body (the import does); body_read once it was read. */
+  size_t body_limit;
+  int body_timeout_ms;
+  bool body_read;
   /* The headers every request reads, found in one pass (http.c); NULL
-   * when absent. */
-  const char *h_api_key;       /* X-API-Key */
-  const char *h_authorization; /* Authorization */
-  const char *h_connection;    /* Connection */
+   * when absent (the first one when repeated). */
+  const char *h_api_key;           /* X-API-Key */
+  const char *h_authorization;     /* Authorization */
+  const char *h_connection;        /* Connection */
+  const char *h_content_length;    /* Content-Length */
+  const char *h_transfer_encoding; /* Transfer-Encoding */
+  const char *h_expect;            /* Expect */
+  bool framing_repeated; /* more than one Content-Length or Transfer-Encoding */
 } vx_req;
 
 typedef void (*vx_route_fn)(vx_req *req);
@@ -105,13 +132,15 @@ int vx_req_auth(vx_req *req, vx_role min);
  * 0 after sending the error. */
 int vx_req_auth_eval(vx_req *req);
 
-/* Reads the body (at most cfg->body_limit bytes, else 413 BODY_TOO_LARGE)
- * and parses it as JSON. An empty body gives an empty object when
- * empty_ok. Malformed JSON: 400 PARSE_ERROR (OFREP) or INVALID_JSON with
- * "line L column C: text"; nesting deeper than max_json_depth (checked
- * before jansson recurses, json_limit.h): 400 PARSE_ERROR (OFREP) or
- * JSON_TOO_DEEP naming the limit and the setting. Returns a new reference,
- * or NULL when an error was sent. */
+/* Reads the body (at most req->body_limit bytes, else 413 BODY_TOO_LARGE;
+ * all of it within req->body_timeout_ms of the head, else 408
+ * REQUEST_TIMEOUT; both close the connection) and parses it as JSON. An
+ * empty body gives an empty object when empty_ok. Malformed JSON: 400
+ * PARSE_ERROR (OFREP) or INVALID_JSON with "line L column C: text";
+ * nesting deeper than max_json_depth (checked before jansson recurses,
+ * json_limit.h): 400 PARSE_ERROR (OFREP) or JSON_TOO_DEEP naming the
+ * limit and the setting. Returns a new reference, or NULL when an error
+ * was sent. */
 json_t *vx_req_json(vx_req *req, bool empty_ok);
 
 /* The two halves of vx_req_json. vx_req_body reads the body, with the
@@ -123,8 +152,13 @@ int vx_req_body(vx_req *req, char *stack, size_t stack_cap, char **body,
                 size_t *len);
 json_t *vx_req_parse(vx_req *req, const char *body, size_t len, bool empty_ok);
 
-/* The value of query parameter name (URL-decoded into buf), or NULL. */
-const char *vx_req_query(vx_req *req, const char *name, char *buf, size_t len);
+/* Query parameter name, URL-decoded into buf[0..len): returns 1 with
+ * *value = buf, or with *value = NULL when it is absent. A value that does
+ * not fit in buf, or that decodes to a control character (a NUL would cut
+ * it), is never cut or dropped: 400 INVALID_QUERY (GENERAL on OFREP
+ * routes) naming the parameter is sent and 0 returned. */
+int vx_req_query(vx_req *req, const char *name, char *buf, size_t len,
+                 const char **value);
 /* A request header, or NULL. */
 const char *vx_req_header(vx_req *req, const char *name);
 
@@ -147,6 +181,20 @@ void vx_send_error(vx_req *req, int status, const char *code, const char *fmt,
 int vx_req_start_stream(vx_req *req, const char *content_type,
                         const char *extra_headers);
 int vx_req_write(vx_req *req, const void *data, size_t len);
+
+/* Sends an error about the request's transport rather than its meaning
+ * (framing, path, timeout): the native {"code", "message"} on every route,
+ * and the connection closes after it. */
+void vx_send_transport_error(vx_req *req, int status, const char *code,
+                             const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* CLOCK_MONOTONIC in µs. */
+static inline uint64_t vx_http_now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 /* Sends a refused write: status, code, message and "field" when set. */
 void vx_send_werr(vx_req *req, const vx_werr *err);

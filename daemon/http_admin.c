@@ -176,8 +176,11 @@ int vx_admin_base_revision(vx_req *req, const json_t *body, int64_t *out) {
     return 1;
   }
   char q[64];
-  if (vx_req_query(req, "revision", q, sizeof q) != NULL) {
-    if (!vx_admin_parse_int(q, 0, out)) {
+  const char *rev;
+  if (!vx_req_query(req, "revision", q, sizeof q, &rev))
+    return 0;
+  if (rev != NULL) {
+    if (!vx_admin_parse_int(rev, 0, out)) {
       vx_admin_error(req, 400, "INVALID_TYPE", "revision",
                      "revision must be a non-negative integer");
       return 0;
@@ -280,13 +283,16 @@ void vx_admin_flag_not_found(vx_req *req, const char *key) {
 static void audit_page(vx_req *req, const char *flag) {
   char q[32];
   int64_t before = 0, limit = PAGE_DEFAULT;
-  const char *v = vx_req_query(req, "before", q, sizeof q);
+  const char *v;
+  if (!vx_req_query(req, "before", q, sizeof q, &v))
+    return;
   if (v != NULL && !vx_admin_parse_int(v, 1, &before)) {
     vx_admin_error(req, 400, "VALIDATION_FAILED", "before",
                    "before must be an audit entry id (a positive integer)");
     return;
   }
-  v = vx_req_query(req, "limit", q, sizeof q);
+  if (!vx_req_query(req, "limit", q, sizeof q, &v))
+    return;
   if (v != NULL && (!vx_admin_parse_int(v, 1, &limit) || limit > PAGE_MAX)) {
     vx_admin_error(req, 400, "VALIDATION_FAILED", "limit",
                    "limit must be an integer 1..%d", PAGE_MAX);
@@ -310,7 +316,9 @@ static void audit_page(vx_req *req, const char *flag) {
 static void h_audit(vx_req *req, char *const *arg) {
   (void)arg;
   char q[512];
-  const char *flag = vx_req_query(req, "flag", q, sizeof q);
+  const char *flag;
+  if (!vx_req_query(req, "flag", q, sizeof q, &flag))
+    return;
   audit_page(req, flag != NULL && *flag != '\0' ? flag : NULL);
 }
 

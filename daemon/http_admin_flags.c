@@ -99,7 +99,9 @@ void vx_admin_flags(vx_req *req, char *const *arg) {
   (void)arg;
   if (strcmp(req->info->request_method, "GET") == 0) {
     char q[16];
-    const char *archived = vx_req_query(req, "archived", q, sizeof q);
+    const char *archived;
+    if (!vx_req_query(req, "archived", q, sizeof q, &archived))
+      return;
     vx_archived_filter want;
     if (archived == NULL || strcmp(archived, "false") == 0)
       want = VX_LIST_LIVE;

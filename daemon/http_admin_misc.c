@@ -301,9 +301,11 @@ void vx_admin_export(vx_req *req, char *const *arg) {
 void vx_admin_import(vx_req *req, char *const *arg) {
   (void)arg;
   char fbuf[32], mbuf[32], ebuf[128];
-  const char *format = vx_req_query(req, "format", fbuf, sizeof fbuf);
-  const char *mode = vx_req_query(req, "mode", mbuf, sizeof mbuf);
-  const char *env = vx_req_query(req, "environment", ebuf, sizeof ebuf);
+  const char *format, *mode, *env;
+  if (!vx_req_query(req, "format", fbuf, sizeof fbuf, &format) ||
+      !vx_req_query(req, "mode", mbuf, sizeof mbuf, &mode) ||
+      !vx_req_query(req, "environment", ebuf, sizeof ebuf, &env))
+    return;
   bool unleash = format != NULL && strcmp(format, "unleash") == 0;
   if (format != NULL && !unleash && strcmp(format, "native") != 0) {
     send_field_error(req, 400, "VALIDATION_FAILED", "format",
@@ -323,6 +325,11 @@ void vx_admin_import(vx_req *req, char *const *arg) {
   }
   vx_import_how how =
       mode != NULL && strcmp(mode, "replace") == 0 ? VX_REPLACE : VX_MERGE;
+  /* An export is one document of every flag: imports have their own,
+   * larger limits (an admin token was checked before any of it is read). */
+  const vx_config *cfg = vx_service_config(req->svc);
+  req->body_limit = cfg->import_limit;
+  req->body_timeout_ms = cfg->import_timeout_ms;
   json_t *body = vx_req_json(req, false);
   if (body == NULL)
     return;

@@ -55,7 +55,9 @@ typedef struct eval_env {
  * sending an error. */
 static int pick_env(vx_req *req, eval_env *out) {
   char q[256];
-  const char *asked = vx_req_query(req, "environment", q, sizeof q);
+  const char *asked;
+  if (!vx_req_query(req, "environment", q, sizeof q, &asked))
+    return 0;
   if (asked != NULL && *asked == '\0')
     asked = NULL;
   out->asked = false;

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "http_deadline.h"
 #include "json_limit.h"
 #include "log.h"
 
@@ -72,6 +73,12 @@ static void send_answer(vx_req *req, int status, const char *ctype,
     return;
   }
   req->status = status;
+  /* Close after a refusal, and rather than leave civetweb a body to read
+   * and discard (it would, with no time limit). */
+  if (status == 401 || status == 403 || status == 408 || status == 413 ||
+      (!req->body_read &&
+       (req->info->content_length > 0 || req->h_transfer_encoding != NULL)))
+    req->close_after = true;
   bool no_body = status == 204 || status == 304;
   /* HEAD: the headers GET would send, Content-Length included, no body. */
   bool head = strcmp(req->info->request_method, "HEAD") == 0;
@@ -242,6 +249,18 @@ void vx_send_error(vx_req *req, int status, const char *code, const char *fmt,
   va_end(ap);
 }
 
+void vx_send_transport_error(vx_req *req, int status, const char *code,
+                             const char *fmt, ...) {
+  req->close_after = true;
+  bool ofrep = req->ofrep;
+  req->ofrep = false;
+  va_list ap;
+  va_start(ap, fmt);
+  send_error_v(req, status, code, NULL, fmt, ap);
+  va_end(ap);
+  req->ofrep = ofrep;
+}
+
 static void send_error_h(vx_req *req, int status, const char *code,
                          const char *extra, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -301,11 +320,41 @@ const char *vx_req_header(vx_req *req, const char *name) {
   return mg_get_header(req->conn, name);
 }
 
-const char *vx_req_query(vx_req *req, const char *name, char *buf, size_t len) {
+int vx_req_query(vx_req *req, const char *name, char *buf, size_t len,
+                 const char **value) {
+  *value = NULL;
   const char *q = req->info->query_string;
   if (q == NULL || len == 0)
-    return NULL;
-  return mg_get_var(q, strlen(q), name, buf, len) >= 0 ? buf : NULL;
+    return 1;
+  size_t ql = strlen(q);
+  int n = mg_get_var2(q, ql, name, buf, len, 0);
+  if (n == -1)
+    return 1; /* absent */
+  const char *why = NULL;
+  if (n < 0)
+    why = "is too long";
+  else if (memchr(buf, '\0', (size_t)n) != NULL)
+    why = "contains a NUL (%00)";
+  for (int i = 0; why == NULL && i < n; i++)
+    if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+      why = "contains a control character";
+  char again[2];
+  if (why == NULL && mg_get_var2(q, ql, name, again, sizeof again, 1) != -1)
+    why = "is given more than once";
+  if (why == NULL) {
+    *value = buf;
+    return 1;
+  }
+  vx_werr e = {.status = 400};
+  snprintf(e.code, sizeof e.code, "%s",
+           req->ofrep ? "GENERAL" : "INVALID_QUERY");
+  snprintf(e.field, sizeof e.field, "%s", name);
+  snprintf(e.message, sizeof e.message,
+           "the query parameter %s %s (at most %zu bytes, no control "
+           "characters, once)",
+           name, why, len - 1);
+  vx_send_werr(req, &e);
+  return 0;
 }
 
 /* The token from X-API-Key or Authorization: Bearer, or NULL. */
@@ -376,23 +425,32 @@ int vx_req_body(vx_req *req, char *stack, size_t stack_cap, char **body,
                 size_t *len) {
   *body = NULL;
   *len = 0;
-  size_t limit = vx_service_config(req->svc)->body_limit;
+  size_t limit = req->body_limit;
   long long cl = req->info->content_length;
   const char *bad = req->ofrep ? "PARSE_ERROR" : "INVALID_JSON";
   if (cl > 0 && (unsigned long long)cl > limit) {
     body_too_large(req, limit);
     return 0;
   }
+  /* The client waits for this before it sends a body it announced. */
+  if (req->h_expect != NULL && strcasecmp(req->h_expect, "100-continue") == 0 &&
+      (cl > 0 || req->h_transfer_encoding != NULL))
+    mg_write(req->conn, "HTTP/1.1 100 Continue\r\n\r\n", 25);
   /* Known length: read it (on the caller's stack when it fits). Chunked:
    * grow up to the limit, then one more byte tells whether it goes
-   * beyond. */
+   * beyond. All of it within body_timeout_ms of the head: the deadline
+   * ends a read that waits past it (http_deadline.h), and is looked at
+   * before every read after the first. */
   size_t cap = cl >= 0 ? (size_t)cl : (limit < 16384 ? limit : 16384);
   char *buf = cl >= 0 && (size_t)cl < stack_cap ? stack : malloc(cap + 1);
   if (buf == NULL) {
     vx_send_error(req, 500, "INTERNAL", "out of memory");
     return 0;
   }
+  uint64_t deadline = req->t0_us + (uint64_t)req->body_timeout_ms * 1000u;
+  vx_deadline_arm(deadline);
   size_t n = 0;
+  bool late = false;
   for (;;) {
     if (n == cap) {
       if (cl >= 0)
@@ -400,6 +458,7 @@ int vx_req_body(vx_req *req, char *stack, size_t stack_cap, char **body,
       if (cap == limit) {
         char extra;
         if (mg_read(req->conn, &extra, 1) > 0) {
+          vx_deadline_disarm();
           free(buf);
           body_too_large(req, limit);
           return 0;
@@ -409,6 +468,7 @@ int vx_req_body(vx_req *req, char *stack, size_t stack_cap, char **body,
       size_t ncap = cap * 2 < limit ? cap * 2 : limit;
       char *nb = realloc(buf, ncap + 1);
       if (nb == NULL) {
+        vx_deadline_disarm();
         free(buf);
         vx_send_error(req, 500, "INTERNAL", "out of memory");
         return 0;
@@ -416,10 +476,23 @@ int vx_req_body(vx_req *req, char *stack, size_t stack_cap, char **body,
       buf = nb;
       cap = ncap;
     }
+    if (n > 0 && vx_http_now_us() >= deadline) {
+      late = true;
+      break;
+    }
     int r = mg_read(req->conn, buf + n, cap - n);
     if (r <= 0)
       break;
     n += (size_t)r;
+  }
+  if (vx_deadline_disarm() || late) {
+    if (buf != stack)
+      free(buf);
+    vx_send_transport_error(req, 408, "REQUEST_TIMEOUT",
+                            "the body did not arrive within %d ms (%zu "
+                            "bytes came)",
+                            req->body_timeout_ms, n);
+    return 0;
   }
   if (cl >= 0 && n < (size_t)cl) {
     if (buf != stack)
@@ -432,6 +505,7 @@ int vx_req_body(vx_req *req, char *stack, size_t stack_cap, char **body,
   buf[n] = '\0';
   *body = buf;
   *len = n;
+  req->body_read = true;
   return 1;
 }
 

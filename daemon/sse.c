@@ -44,10 +44,13 @@ static bool resumable(const vx_sse_hub *hub, const char *last_id,
 /* The environment a stream carries into env ("" for all of them): a
  * client token's own; for an admin token (or anyone when evaluation is
  * open) the one ?environment= names, else all. 1, or 0 after sending 403
- * (a client token asking for another one) or 404 (an unknown one). */
+ * (a client token asking for another one), 404 (an unknown one) or 400
+ * (a value longer than any environment name). */
 static int stream_scope(vx_req *req, char env[64]) {
-  char q[256];
-  const char *asked = vx_req_query(req, "environment", q, sizeof q);
+  char q[64];
+  const char *asked;
+  if (!vx_req_query(req, "environment", q, sizeof q, &asked))
+    return 0;
   if (asked != NULL && *asked == '\0')
     asked = NULL;
   env[0] = '\0';
@@ -66,8 +69,7 @@ static int stream_scope(vx_req *req, char env[64]) {
     return 1;
   vx_engine *engine = vx_service_engine(req->svc);
   const vx_snapshot *s = vx_engine_acquire(engine);
-  bool known =
-      strlen(asked) < 64 && s != NULL && vx_snapshot_env(s, asked) != NULL;
+  bool known = s != NULL && vx_snapshot_env(s, asked) != NULL;
   vx_engine_release(engine);
   if (!known) {
     vx_send_error(req, 404, "ENVIRONMENT_NOT_FOUND",
@@ -83,6 +85,11 @@ static const char too_many[] =
     "streams is reached\"}";
 
 static void stream(vx_req *req) {
+  /* Every answer here closes its connection: a stream when it ends, and
+   * a refusal at once. A refused subscriber (an EventSource retries every
+   * few seconds) must not keep a worker for the keep-alive time: a burst
+   * of them would take every worker that answers evaluations. */
+  req->close_after = true;
   char env[64];
   if (!vx_req_method(req, "GET") || !vx_req_auth_eval(req) ||
       !stream_scope(req, env))

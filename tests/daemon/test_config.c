@@ -74,7 +74,11 @@ static bool cfg_equal(const vx_config *a, const vx_config *b) {
          a->store_probe_interval_ms == b->store_probe_interval_ms &&
          a->last_used_interval == b->last_used_interval &&
          a->plugin_check_timeout_ms == b->plugin_check_timeout_ms &&
-         a->shutdown_timeout_ms == b->shutdown_timeout_ms;
+         a->shutdown_timeout_ms == b->shutdown_timeout_ms &&
+         a->import_limit == b->import_limit &&
+         a->header_timeout_ms == b->header_timeout_ms &&
+         a->body_timeout_ms == b->body_timeout_ms &&
+         a->import_timeout_ms == b->import_timeout_ms;
 }
 
 /* ---- defaults */
@@ -89,7 +93,11 @@ static void test_defaults_are_the_documented_ones(void) {
   CU_ASSERT_STRING_EQUAL(cfg.default_environment, "production");
   CU_ASSERT_FALSE(cfg.open_evaluation);
   CU_ASSERT_EQUAL(cfg.body_limit, 1048576);
-  CU_ASSERT_EQUAL(cfg.threads, 16);
+  CU_ASSERT_EQUAL(cfg.import_limit, 67108864);
+  CU_ASSERT_EQUAL(cfg.header_timeout_ms, 5000);
+  CU_ASSERT_EQUAL(cfg.body_timeout_ms, 5000);
+  CU_ASSERT_EQUAL(cfg.import_timeout_ms, 120000);
+  CU_ASSERT_EQUAL(cfg.threads, 512);
   CU_ASSERT_EQUAL(cfg.max_streams, 256);
   CU_ASSERT_FALSE(cfg.access_log);
   CU_ASSERT_EQUAL(cfg.log_level, VX_LOG_INFO);
@@ -125,6 +133,10 @@ static const char full_file[] = "# every setting\n"
                                 "default_environment = \"staging\";\n"
                                 "open_evaluation = true;\n"
                                 "body_limit = 2048;\n"
+                                "import_limit = 4096;\n"
+                                "header_timeout_ms = 300;\n"
+                                "body_timeout_ms = 400;\n"
+                                "import_timeout_ms = 500;\n"
                                 "threads = 4;\n"
                                 "max_streams = 0;\n"
                                 "access_log = true;\n"
@@ -154,6 +166,10 @@ static void test_file_sets_every_setting(void) {
   CU_ASSERT_STRING_EQUAL(cfg.default_environment, "staging");
   CU_ASSERT_TRUE(cfg.open_evaluation);
   CU_ASSERT_EQUAL(cfg.body_limit, 2048);
+  CU_ASSERT_EQUAL(cfg.import_limit, 4096);
+  CU_ASSERT_EQUAL(cfg.header_timeout_ms, 300);
+  CU_ASSERT_EQUAL(cfg.body_timeout_ms, 400);
+  CU_ASSERT_EQUAL(cfg.import_timeout_ms, 500);
   CU_ASSERT_EQUAL(cfg.threads, 4);
   CU_ASSERT_EQUAL(cfg.max_streams, 0);
   CU_ASSERT_TRUE(cfg.access_log);
@@ -174,7 +190,7 @@ static void test_file_accepts_ipv6_arrays_int64_and_limits(void) {
   char err[512] = "";
   const char *text = "listen = \"[::1]:0\";\n"
                      "plugin_dirs = [ \"/x\" ];\n"
-                     "threads = 1024L;\n"
+                     "threads = 4096L;\n"
                      "max_streams = 10000;\n"
                      "body_limit = 1073741824;\n"
                      "log_level = \"error\";\n";
@@ -182,7 +198,7 @@ static void test_file_accepts_ipv6_arrays_int64_and_limits(void) {
   assert_text(err, "");
   CU_ASSERT_STRING_EQUAL(cfg.listen, "[::1]:0");
   CU_ASSERT_EQUAL(cfg.n_plugin_dirs, 1);
-  CU_ASSERT_EQUAL(cfg.threads, 1024);
+  CU_ASSERT_EQUAL(cfg.threads, 4096);
   CU_ASSERT_EQUAL(cfg.max_streams, 10000);
   CU_ASSERT_EQUAL(cfg.body_limit, 1073741824u);
   CU_ASSERT_EQUAL(cfg.log_level, VX_LOG_ERROR);
@@ -259,9 +275,9 @@ static void test_wrong_types_are_errors(void) {
                     "access_log: must be true or false");
   expect_file_error("demo = \"yes\";\n", 1, "demo: must be true or false");
   expect_file_error("threads = \"4\";\n", 1,
-                    "threads: must be an integer from 1 to 1024");
+                    "threads: must be an integer from 1 to 4096");
   expect_file_error("threads = 4.0;\n", 1,
-                    "threads: must be an integer from 1 to 1024");
+                    "threads: must be an integer from 1 to 4096");
   expect_file_error("max_streams = true;\n", 1,
                     "max_streams: must be an integer from 0 to 10000");
   expect_file_error("body_limit = \"1M\";\n", 1,
@@ -276,9 +292,9 @@ static void test_wrong_types_are_errors(void) {
 
 static void test_out_of_range_values_are_errors(void) {
   expect_file_error("threads = 0;\n", 1,
-                    "threads: must be an integer from 1 to 1024");
-  expect_file_error("threads = 1025;\n", 1,
-                    "threads: must be an integer from 1 to 1024");
+                    "threads: must be an integer from 1 to 4096");
+  expect_file_error("threads = 4097;\n", 1,
+                    "threads: must be an integer from 1 to 4096");
   expect_file_error("max_streams = -1;\n", 1,
                     "max_streams: must be an integer from 0 to 10000");
   expect_file_error("max_streams = 10001;\n", 1,
@@ -322,6 +338,18 @@ static void test_out_of_range_values_are_errors(void) {
   expect_file_error("shutdown_timeout_ms = 99;\n", 1,
                     "shutdown_timeout_ms: must be an integer from 100 to "
                     "3600000");
+  expect_file_error("import_limit = 0;\n", 1,
+                    "import_limit: must be a positive integer");
+  expect_file_error("import_limit = 1073741825;\n", 1,
+                    "import_limit: must be at most 1073741824 (1 GiB)");
+  expect_file_error("header_timeout_ms = 99;\n", 1,
+                    "header_timeout_ms: must be an integer from 100 to "
+                    "3600000");
+  expect_file_error("body_timeout_ms = 3600001;\n", 1,
+                    "body_timeout_ms: must be an integer from 100 to 3600000");
+  expect_file_error("import_timeout_ms = 0;\n", 1,
+                    "import_timeout_ms: must be an integer from 100 to "
+                    "3600000");
   expect_file_error("log_level = \"warning\";\n", 1,
                     "log_level: must be one of debug, info, warn, error");
   expect_file_error("default_environment = \"prod/eu\";\n", 1,
@@ -358,13 +386,13 @@ static void test_out_of_range_values_are_errors(void) {
  * would read as 16. Such values are out of range, never wrapped. */
 static void test_integers_beyond_32_bits_are_not_wrapped(void) {
   expect_file_error("threads = 4294967312;\n", 1,
-                    "threads: must be an integer from 1 to 1024");
+                    "threads: must be an integer from 1 to 4096");
   expect_file_error("# 9999999999\nmax_streams = \n  4294967296;\n", 2,
                     "max_streams: must be an integer from 0 to 10000");
   expect_file_error("threads = 4; body_limit = 0x100000400;\n", 1,
                     "body_limit: must be at most 1073741824 (1 GiB)");
   expect_file_error("threads = -4294967295;\n", 1,
-                    "threads: must be an integer from 1 to 1024");
+                    "threads: must be an integer from 1 to 4096");
   /* Big numbers in comments, strings and names do not count. */
   vx_config cfg;
   vx_config_defaults(&cfg);
@@ -440,6 +468,10 @@ static void test_environment_sets_every_setting(void) {
                  "VEXIL_DEFAULT_ENVIRONMENT=dev",
                  "VEXIL_OPEN_EVALUATION=yes",
                  "VEXIL_BODY_LIMIT=10",
+                 "VEXIL_IMPORT_LIMIT=11",
+                 "VEXIL_HEADER_TIMEOUT_MS=120",
+                 "VEXIL_BODY_TIMEOUT_MS=130",
+                 "VEXIL_IMPORT_TIMEOUT_MS=140",
                  "VEXIL_THREADS=2",
                  "VEXIL_MAX_STREAMS=3",
                  "VEXIL_ACCESS_LOG=1",
@@ -469,6 +501,10 @@ static void test_environment_sets_every_setting(void) {
   CU_ASSERT_STRING_EQUAL(cfg.default_environment, "dev");
   CU_ASSERT_TRUE(cfg.open_evaluation);
   CU_ASSERT_EQUAL(cfg.body_limit, 10);
+  CU_ASSERT_EQUAL(cfg.import_limit, 11);
+  CU_ASSERT_EQUAL(cfg.header_timeout_ms, 120);
+  CU_ASSERT_EQUAL(cfg.body_timeout_ms, 130);
+  CU_ASSERT_EQUAL(cfg.import_timeout_ms, 140);
   CU_ASSERT_EQUAL(cfg.threads, 2);
   CU_ASSERT_EQUAL(cfg.max_streams, 3);
   CU_ASSERT_TRUE(cfg.access_log);
@@ -519,13 +555,13 @@ static void expect_env_error(const char *var, const char *want) {
 
 static void test_environment_errors_name_the_variable(void) {
   expect_env_error("VEXIL_THREADS=abc",
-                   "VEXIL_THREADS: must be an integer from 1 to 1024");
+                   "VEXIL_THREADS: must be an integer from 1 to 4096");
   expect_env_error("VEXIL_THREADS=", "VEXIL_THREADS: must be an integer from "
-                                     "1 to 1024");
+                                     "1 to 4096");
   expect_env_error("VEXIL_THREADS=4 ", "VEXIL_THREADS: must be an integer "
-                                       "from 1 to 1024");
+                                       "from 1 to 4096");
   expect_env_error("VEXIL_THREADS=99999999999999999999999",
-                   "VEXIL_THREADS: must be an integer from 1 to 1024");
+                   "VEXIL_THREADS: must be an integer from 1 to 4096");
   expect_env_error("VEXIL_MAX_STREAMS=-1",
                    "VEXIL_MAX_STREAMS: must be an integer from 0 to 10000");
   expect_env_error("VEXIL_BODY_LIMIT=0",
@@ -631,6 +667,13 @@ static void test_every_setting_has_an_option(void) {
                   "8",
                   "--shutdown-timeout-ms",
                   "900",
+                  "--import-limit=8",
+                  "--header-timeout-ms",
+                  "900",
+                  "--body-timeout-ms",
+                  "901",
+                  "--import-timeout-ms",
+                  "902",
                   NULL};
   char *env[] = {"VEXIL_DEMO=true", NULL};
   vx_config cfg;
@@ -657,6 +700,10 @@ static void test_every_setting_has_an_option(void) {
   CU_ASSERT_EQUAL(cfg.last_used_interval, 1);
   CU_ASSERT_EQUAL(cfg.plugin_check_timeout_ms, 8);
   CU_ASSERT_EQUAL(cfg.shutdown_timeout_ms, 900);
+  CU_ASSERT_EQUAL(cfg.import_limit, 8);
+  CU_ASSERT_EQUAL(cfg.header_timeout_ms, 900);
+  CU_ASSERT_EQUAL(cfg.body_timeout_ms, 901);
+  CU_ASSERT_EQUAL(cfg.import_timeout_ms, 902);
 
   char *argv2[] = {"vexild", "--database", "/x.db", "--data-dir", "/y", NULL};
   CU_ASSERT_EQUAL(vx_config_from_args(ARGC(argv2), argv2, NULL, &cfg, &action,
@@ -707,7 +754,7 @@ static void expect_args_error(int argc, char **argv, char *const *envp,
 static void test_command_line_errors_name_the_option(void) {
   char *a1[] = {"vexild", "--threads", "0", NULL};
   expect_args_error(ARGC(a1), a1, NULL,
-                    "--threads: must be an integer from 1 to 1024");
+                    "--threads: must be an integer from 1 to 4096");
   char *a2[] = {"vexild", "--listen", NULL};
   expect_args_error(ARGC(a2), a2, NULL, "--listen: requires a value");
   char *a3[] = {"vexild", "--bogus", NULL};
@@ -741,7 +788,7 @@ static void test_command_line_errors_name_the_option(void) {
   char p[PATH_MAX + 32], want[PATH_MAX + 128];
   snprintf(p, sizeof p, "%s", path);
   snprintf(want, sizeof want,
-           "%s:2: threads: must be an integer from 1 to 1024", p);
+           "%s:2: threads: must be an integer from 1 to 4096", p);
   char *a11[] = {"vexild", "--config", p, NULL};
   expect_args_error(ARGC(a11), a11, NULL, want);
   char *env[] = {"VEXIL_MAX_STREAMS=lots", NULL};
@@ -766,9 +813,9 @@ static void test_actions_check_config_version_help(void) {
   CU_ASSERT_STRING_EQUAL(cfg.database, "./data/vexil.db");
 
   /* --check-config validates: a bad setting is still an error. */
-  char *a2[] = {"vexild", "--check-config", "--threads=2000", NULL};
+  char *a2[] = {"vexild", "--check-config", "--threads=5000", NULL};
   expect_args_error(ARGC(a2), a2, NULL,
-                    "--threads: must be an integer from 1 to 1024");
+                    "--threads: must be an integer from 1 to 4096");
 
   /* --version and --help read neither the file nor the environment. */
   char *bad_env[] = {"VEXIL_THREADS=0", "VEXIL_CONFIG=/nonexistent", NULL};
@@ -812,7 +859,7 @@ static void test_repeated_calls_start_over(void) {
     CU_ASSERT_EQUAL(vx_config_from_args(ARGC(none), none, NULL, &cfg, &action,
                                         err, sizeof err),
                     0);
-    CU_ASSERT_EQUAL(cfg.threads, 16);
+    CU_ASSERT_EQUAL(cfg.threads, 512);
     CU_ASSERT_EQUAL(cfg.n_plugin_dirs, 0);
   }
 }
@@ -864,7 +911,11 @@ static void test_print_reads_back_the_same(void) {
                     "default_environment = \"production\";\n"
                     "open_evaluation = false;\n"
                     "body_limit = 1048576;\n"
-                    "threads = 16;\n"
+                    "import_limit = 67108864;\n"
+                    "header_timeout_ms = 5000;\n"
+                    "body_timeout_ms = 5000;\n"
+                    "import_timeout_ms = 120000;\n"
+                    "threads = 512;\n"
                     "max_streams = 256;\n"
                     "access_log = false;\n"
                     "log_level = \"info\";\n"
@@ -909,6 +960,10 @@ static void test_example_file_loads_and_documents_the_defaults(void) {
                                       "default_environment",
                                       "open_evaluation",
                                       "body_limit",
+                                      "import_limit",
+                                      "header_timeout_ms",
+                                      "body_timeout_ms",
+                                      "import_timeout_ms",
                                       "threads",
                                       "max_streams",
                                       "access_log",

@@ -420,6 +420,23 @@ json_t *vxh_admin(const vxh_daemon *d, const char *method, const char *path,
   return j;
 }
 
+char *vxh_big_unleash_state(const char *prefix, int n) {
+  size_t cap = (size_t)n * (4100 + strlen(prefix)) + 64, o = 0;
+  char *s = malloc(cap), desc[4001];
+  if (s == NULL)
+    return NULL;
+  memset(desc, 'd', 4000);
+  desc[4000] = '\0';
+  o += (size_t)snprintf(s + o, cap - o, "{\"version\":1,\"features\":[");
+  for (int i = 0; i < n; i++)
+    o += (size_t)snprintf(s + o, cap - o,
+                          "%s{\"name\":\"%s-%04d\",\"description\":\"%s\","
+                          "\"enabled\":true,\"strategies\":[]}",
+                          i ? "," : "", prefix, i, desc);
+  snprintf(s + o, cap - o, "]}");
+  return s;
+}
+
 /* ---- raw connections */
 
 int vxh_raw_open(const vxh_daemon *d, vxh_raw *r) {

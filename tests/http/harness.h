@@ -74,6 +74,11 @@ int vxh_log_count(const vxh_daemon *d, const char *needle);
  * does). Returns 0 or -1. */
 int vxh_copy_file(const char *src, const char *dst, bool by_rename);
 
+/* An Unleash state of n flags PREFIX-0000, PREFIX-0001... (enabled, no
+ * strategy) with 4,000-byte descriptions: about 4.1 kB a flag, so 400 are
+ * over 1.6 MB. Returns a malloc'ed string (free it), or NULL. */
+char *vxh_big_unleash_state(const char *prefix, int n);
+
 /* A raw TCP connection to the daemon, for what libcurl cannot show:
  * event streams read as they arrive, malformed requests, keep-alive. */
 typedef struct vxh_raw {

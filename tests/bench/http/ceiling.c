@@ -114,11 +114,15 @@ int main(int argc, char **argv) {
                            "tcp_nodelay",
                            "1",
                            "request_timeout_ms",
-                           "30000",
+                           "5000",
                            "enable_keep_alive",
                            "yes",
                            "keep_alive_timeout_ms",
                            "1000",
+                           "decode_url",
+                           "no",
+                           "listen_backlog",
+                           "4096",
                            NULL};
   struct mg_callbacks cb;
   memset(&cb, 0, sizeof cb);

@@ -39,7 +39,7 @@ count() {
   wait "$pid" 2>/dev/null || true
 }
 
-VEXIL_NO_DLCLOSE=1 VEXIL_ADMIN_TOKEN=$admin valgrind --tool=callgrind \
+VEXIL_NO_DLCLOSE=1 VEXIL_ADMIN_TOKEN=$admin valgrind --tool=callgrind --max-threads=5000 \
   --callgrind-out-file="$tmp/vexild.out" --toggle-collect=dispatch \
   "$build/daemon/vexild" --listen 127.0.0.1:0 --data-dir "$tmp/d" \
   --plugin-dir "$build/plugins" >"$tmp/v.out" 2>"$tmp/v.err" &
