@@ -5,9 +5,9 @@
 #   install-deps.sh build  to build and run (examples/demo.sh): no browser,
 #                          no Node.js
 set -eu
-packages="meson ninja-build pkg-config gcc libc6-dev python3
+packages="meson ninja-build pkg-config gcc g++ libc6-dev python3
 libsqlite3-dev libconfig-dev libcunit1-dev libcivetweb-dev
-libjansson-dev libpcre2-dev libcurl4-openssl-dev curl tzdata"
+libjansson-dev libre2-dev libcurl4-openssl-dev curl tzdata"
 # chromium: the web UI's browser tests (tests/ui) drive Debian's build
 # through playwright-core, which downloads no browser of its own.
 [ "${1:-test}" = build ] || packages="$packages chromium"
