@@ -10,7 +10,10 @@ libsqlite3-dev libconfig-dev libcunit1-dev libcivetweb-dev
 libjansson-dev libre2-dev libcurl4-openssl-dev curl tzdata"
 # chromium: the web UI's browser tests (tests/ui) drive Debian's build
 # through playwright-core, which downloads no browser of its own.
-[ "${1:-test}" = build ] || packages="$packages chromium"
+# clang and libclang-rt-14-dev (libFuzzer, clang's sanitizer runtimes):
+# the fuzzing build of tests/fuzz (docs/fuzzing.md).
+[ "${1:-test}" = build ] ||
+  packages="$packages chromium clang libclang-rt-14-dev"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
