@@ -11,9 +11,12 @@
  *
  * Thread safety: a compiled vx_re2 is shared read-only by any number of
  * threads. RE2 itself caches the DFA states it discovers inside the
- * object, under its own lock: a search that reaches a state no earlier
- * search reached allocates (a few hundred bytes), later ones reuse it, so
- * searches on subjects of a shape already seen allocate nothing.
+ * object: a search that reaches a state no earlier search reached
+ * allocates it (a few hundred bytes) under RE2's mutex; later searches
+ * reuse it, so searches on subjects of a shape already seen allocate
+ * nothing. Every search does take the DFA cache's reader lock (a pthread
+ * rwlock, shared by all threads searching that pattern): two atomic
+ * operations, no wait unless the cache is being reset.
  */
 #ifndef VX_RE2_SHIM_H
 #define VX_RE2_SHIM_H

@@ -43,17 +43,18 @@ json_t *vx_fuzz_json(const uint8_t *data, size_t size);
 const vx_env *vx_fuzz_sample_env(void);
 
 /* Decides every flag of env for ctx and writes each decision as OFREP's
- * answer does. */
+ * answer does; aborts when an answer is not a JSON object. */
 void vx_fuzz_decide_for(const vx_env *env, const vx_context *ctx);
 
 /* Decides every flag of env for a few fixed contexts (ids, an IPv4 and an
  * IPv6 address, a time, properties of every kind, and the empty context)
- * and writes each decision as OFREP's answer does. */
+ * as vx_fuzz_decide_for does. */
 void vx_fuzz_decide_env(const vx_env *env);
 
 /* Compiles the feature object def (with segments, may be NULL) strictly
  * and leniently; each flag that compiles is put in an environment and
- * decided by vx_fuzz_decide_env. */
+ * decided by vx_fuzz_decide_env. Aborts when the strict compile accepts
+ * what the lenient one refuses. */
 void vx_fuzz_compile_and_decide(const json_t *def, const json_t *segments);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vexil/error.h>
+
 #include "context.h"
 #include "eval.h"
 #include "flag.h"
@@ -102,6 +104,16 @@ void vx_fuzz_decide_for(const vx_env *env, const vx_context *ctx) {
     vx_jbuf b;
     vx_jbuf_init(&b, stack, sizeof stack);
     vx_ofrep_write_decision(&b, f->key, f->key_len, &d, ctx, 1);
+    json_error_t e;
+    json_t *answer = b.oom ? NULL : json_loadb(b.ptr, b.len, 0, &e);
+    if (!b.oom && !json_is_object(answer)) {
+      fprintf(stderr,
+              "fuzz: the OFREP answer for %s is not a JSON object: "
+              "%s\n%.*s\n",
+              f->key, e.text, (int)b.len, b.ptr);
+      abort();
+    }
+    json_decref(answer);
     vx_jbuf_dispose(&b);
   }
 }
@@ -113,11 +125,13 @@ void vx_fuzz_decide_env(const vx_env *env) {
 
 void vx_fuzz_compile_and_decide(const json_t *def, const json_t *segments) {
   static const unsigned modes[] = {VX_COMPILE_STRICT, 0};
+  int rc[2];
   for (size_t m = 0; m < 2; m++) {
     vx_flag *flag = NULL;
     char err[512];
-    if (vx_flag_compile(def, segments, plugins, modes[m], &flag, err,
-                        sizeof err) != 0)
+    rc[m] = vx_flag_compile(def, segments, plugins, modes[m], &flag, err,
+                            sizeof err);
+    if (rc[m] != 0)
       continue;
     vx_snapshot *s = vx_snapshot_new(1);
     vx_env *env = s != NULL ? vx_snapshot_env_add(s, "production") : NULL;
@@ -125,5 +139,9 @@ void vx_fuzz_compile_and_decide(const json_t *def, const json_t *segments) {
       vx_fuzz_decide_env(env);
     vx_flag_unref(flag);
     vx_snapshot_free(s);
+  }
+  if (rc[0] == 0 && rc[1] != 0 && rc[1] != VX_ENOMEM) {
+    fprintf(stderr, "fuzz: a strict compile passed, a lenient one failed\n");
+    abort();
   }
 }

@@ -18,6 +18,16 @@ name=${name#fuzz_}
 here=$(cd "$(dirname "$0")" && pwd)
 work=${VX_FUZZ_WORK:-$(cd "$(dirname "$exe")" && pwd)/fuzz-work}/$name
 mkdir -p "$work/corpus" "$work/artifacts"
+case $name in # the dictionary of its input's vocabulary, if it has one
+  config | re2) dict="$here/$name.dict" ;;
+  ofrep_scan | context | flag | segment | variant | unleash_import)
+    dict="$here/vexil.dict" ;;
+  *) dict= ;;
+esac
+if [ -n "$dict" ]; then
+  set -- -dict="$dict" "$@"
+fi
 exec "$exe" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 \
-  -print_final_stats=1 -error_exitcode=1 -artifact_prefix="$work/artifacts/" "$@" \
+  -print_final_stats=1 -error_exitcode=1 -artifact_prefix="$work/artifacts/" \
+  "$@" \
   "$work/corpus" "$here/corpus/$name" "$here/regressions/$name"
