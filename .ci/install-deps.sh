@@ -5,14 +5,17 @@
 #   install-deps.sh build  to build and run (examples/demo.sh): no browser,
 #                          no Node.js
 set -eu
-packages="meson ninja-build pkg-config gcc libc6-dev python3
+packages="meson ninja-build pkg-config gcc g++ libc6-dev python3
 libsqlite3-dev libconfig-dev libcunit1-dev libcivetweb-dev
-libjansson-dev libpcre2-dev libcurl4-openssl-dev curl tzdata"
+libjansson-dev libre2-dev libcurl4-openssl-dev curl tzdata"
 # chromium: the web UI's browser tests (tests/ui) drive Debian's build
 # through playwright-core, which downloads no browser of its own.
 # nginx: tests/http/test_proxy.c runs vexild behind it with the
 # recommended front-proxy configuration, examples/nginx-vexil.conf.
-[ "${1:-test}" = build ] || packages="$packages chromium nginx"
+# clang and libclang-rt-14-dev (libFuzzer, clang's sanitizer runtimes):
+# the fuzzing build of tests/fuzz (docs/fuzzing.md).
+[ "${1:-test}" = build ] ||
+  packages="$packages chromium nginx clang libclang-rt-14-dev"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -1,21 +1,17 @@
 /*
- * regex.c - REGEX constraints: the pattern checked and rewritten by
- * re2_translate.c, then compiled by PCRE2 (UTF, JIT when available), and
- * matched with per-thread match data and JIT stack.
+ * regex.c - REGEX constraints: patterns compiled by libre2 (re2_shim.cc)
+ * and interned.
  *
  * Compiled regexes are interned: constraints with the same pattern and
- * case flag share one program (reference-counted), because a JIT-compiled
- * program costs one to two KiB of executable memory and flag sets repeat
- * their patterns (an e-mail domain, a version scheme) across many flags.
+ * case flag share one program (reference-counted), because flag sets
+ * repeat their patterns (an e-mail domain, a version scheme) across many
+ * flags, and each program keeps its own DFA cache.
  */
 #include "regex.h"
 
-#include "re2_translate.h"
+#include "re2_shim.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,17 +19,8 @@
 
 #include <vexil/error.h>
 
-/* Bounds on one match: backtracking steps, and the interpreter's heap
- * (KiB) and depth. RE2 constructs match in linear time, but PCRE2
- * backtracks, so (a+)+$ would run for ages without them. A search that
- * hits a limit counts as no match. */
-#define VX_REGEX_MATCH_LIMIT 1000000u
-#define VX_REGEX_DEPTH_LIMIT 100000u
-#define VX_REGEX_HEAP_LIMIT_KIB 8192u
-
 struct vx_regex {
-  pcre2_code *code;
-  pcre2_match_context *mctx;
+  vx_re2 *re2;
   /* Interning (guarded by intern.mu). */
   size_t refs;
   uint32_t hash;
@@ -116,13 +103,10 @@ static void intern_remove(vx_regex *re) {
 }
 
 static void regex_destroy(vx_regex *re) {
-  pcre2_code_free(re->code);
-  pcre2_match_context_free(re->mctx);
+  vx_re2_free(re->re2);
   free(re->pattern);
   free(re);
 }
-
-static pcre2_jit_stack *thread_jit_stack(void *data);
 
 int vx_regex_compile(const char *pattern, size_t len, bool case_insensitive,
                      vx_regex **out, char *err, size_t errlen) {
@@ -139,50 +123,28 @@ int vx_regex_compile(const char *pattern, size_t len, bool case_insensitive,
     *out = shared;
     return 0;
   }
-  vx_re2_pattern t;
-  int trc = vx_re2_translate(pattern, len, &t, err, errlen);
-  if (trc != 0)
-    return trc;
   vx_regex *re = calloc(1, sizeof *re);
-  pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
-  int rc = VX_ENOMEM;
-  if (re == NULL || cc == NULL)
-    goto done;
-  pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
-  uint32_t opts = PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C | PCRE2_NEVER_UCP |
-                  PCRE2_DOLLAR_ENDONLY | PCRE2_ALT_CIRCUMFLEX;
-  if (case_insensitive)
-    opts |= PCRE2_CASELESS;
-  int code;
-  PCRE2_SIZE off;
-  re->code = pcre2_compile((PCRE2_SPTR)(t.text != NULL ? t.text : ""), t.len,
-                           opts, &code, &off, cc);
-  if (re->code == NULL) {
-    PCRE2_UCHAR msg[160];
-    pcre2_get_error_message(code, msg, sizeof msg);
-    size_t src = off < t.len ? t.map[off] : len;
+  if (re != NULL)
+    re->pattern = malloc(len + 1);
+  if (re == NULL || re->pattern == NULL) {
+    if (re != NULL)
+      free(re);
     if (err != NULL && errlen > 0)
-      snprintf(err, errlen, "REGEX: %s at offset %zu", (char *)msg, src);
-    rc = VX_EPARSE;
-    goto done;
+      snprintf(err, errlen, "REGEX: out of memory");
+    return VX_ENOMEM;
   }
-  (void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE); /* optional */
-  re->mctx = pcre2_match_context_create(NULL);
-  if (re->mctx == NULL)
-    goto done;
-  pcre2_set_match_limit(re->mctx, VX_REGEX_MATCH_LIMIT);
-  pcre2_set_depth_limit(re->mctx, VX_REGEX_DEPTH_LIMIT);
-  pcre2_set_heap_limit(re->mctx, VX_REGEX_HEAP_LIMIT_KIB);
-  pcre2_jit_stack_assign(re->mctx, thread_jit_stack, NULL);
+  int rc =
+      vx_re2_compile(pattern, len, case_insensitive, &re->re2, err, errlen);
+  if (rc != 0) {
+    regex_destroy(re);
+    return rc;
+  }
+  memcpy(re->pattern, pattern, len);
+  re->pattern[len] = '\0';
+  re->len = len;
   re->refs = 1;
   re->hash = h;
   re->case_insensitive = case_insensitive;
-  re->len = len;
-  re->pattern = malloc(len + 1);
-  if (re->pattern == NULL)
-    goto done;
-  memcpy(re->pattern, pattern, len);
-  re->pattern[len] = '\0';
   pthread_mutex_lock(&intern.mu);
   shared = intern_find(pattern, len, case_insensitive, h); /* a race lost */
   if (shared == NULL)
@@ -192,82 +154,14 @@ int vx_regex_compile(const char *pattern, size_t len, bool case_insensitive,
     regex_destroy(re);
     re = shared;
   }
-  rc = 0;
-done:
-  pcre2_compile_context_free(cc);
-  vx_re2_pattern_free(&t);
-  if (rc != 0) {
-    if (rc == VX_ENOMEM && err != NULL && errlen > 0)
-      snprintf(err, errlen, "REGEX: out of memory");
-    if (re != NULL)
-      regex_destroy(re);
-    return rc;
-  }
   *out = re;
   return 0;
 }
 
-/* Per-thread matching state, made on the thread's first search and freed
- * when the thread exits: the match data (one ovector pair is enough to
- * learn whether there is a match) and a JIT stack that grows on demand up
- * to VX_REGEX_JIT_STACK_MAX instead of PCRE2's fixed 32 KiB. */
-#define VX_REGEX_JIT_STACK_MAX (8u * 1024u * 1024u)
-
-typedef struct thread_state {
-  pcre2_match_data *md;
-  pcre2_jit_stack *jit;
-} thread_state;
-
-static _Thread_local thread_state tl_state;
-static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
-static pthread_key_t tl_key;
-static bool tl_key_ok;
-
-static void thread_state_destroy(void *p) {
-  (void)p;
-  pcre2_match_data_free(tl_state.md);
-  pcre2_jit_stack_free(tl_state.jit);
-  tl_state.md = NULL;
-  tl_state.jit = NULL;
-}
-
-static void tl_key_init(void) {
-  tl_key_ok = pthread_key_create(&tl_key, thread_state_destroy) == 0;
-}
-
-static pcre2_match_data *thread_match_data(void) {
-  if (tl_state.md != NULL)
-    return tl_state.md;
-  pthread_once(&tl_once, tl_key_init);
-  tl_state.md = pcre2_match_data_create(1, NULL);
-  tl_state.jit = pcre2_jit_stack_create(32 * 1024, VX_REGEX_JIT_STACK_MAX,
-                                        NULL); /* NULL: PCRE2's default */
-  /* The key's value only makes the destructor run at thread exit. */
-  if (tl_state.md != NULL && tl_key_ok)
-    pthread_setspecific(tl_key, &tl_state);
-  return tl_state.md;
-}
-
-/* Called by PCRE2 during a JIT match: this thread's stack. */
-static pcre2_jit_stack *thread_jit_stack(void *data) {
-  (void)data;
-  return tl_state.jit;
-}
-
 int vx_regex_search(const vx_regex *re, const char *subject, size_t len) {
-  if (re == NULL || re->code == NULL)
+  if (re == NULL)
     return 0;
-  pcre2_match_data *md = thread_match_data();
-  if (md == NULL)
-    return 0;
-  if (subject == NULL) {
-    subject = "";
-    len = 0;
-  }
-  /* >= 0 is a match (0: the ovector was too small for all groups);
-   * no match, invalid UTF-8 and hitting a limit are all "no". */
-  int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, re->mctx);
-  return rc >= 0 ? 1 : 0;
+  return vx_re2_search(re->re2, subject, len) == 1 ? 1 : 0;
 }
 
 void vx_regex_free(vx_regex *re) {

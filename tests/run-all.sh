@@ -1,7 +1,9 @@
 #!/bin/sh
 # The test command: installs what is missing, builds warning-free with
 # -Wall -Wextra -Werror, and runs the whole suite twice: a normal build and
-# one with AddressSanitizer and UndefinedBehaviorSanitizer.
+# one with AddressSanitizer and UndefinedBehaviorSanitizer. A third build,
+# with clang, runs each fuzzer of tests/fuzz for a few seconds
+# (docs/fuzzing.md).
 set -eu
 cd "$(dirname "$0")/.."
 sh .ci/install-deps.sh
@@ -45,9 +47,22 @@ VEXIL_NO_DLCLOSE=1 \
     --timeout-multiplier 3 || status=1
 summary build-asan
 
-ok=$(( $(summary build | sed 's/.*: \([0-9]*\) passed.*/\1/') + \
-       $(summary build-asan | sed 's/.*: \([0-9]*\) passed.*/\1/') ))
-failed=$(( $(summary build | sed 's/.*passed, \([0-9]*\) failed/\1/') + \
-           $(summary build-asan | sed 's/.*passed, \([0-9]*\) failed/\1/') ))
+echo "== fuzzing build (clang, libFuzzer, address, undefined) =="
+if [ -f build-fuzz/build.ninja ]; then
+  meson setup --reconfigure build-fuzz >/dev/null
+else
+  CC=clang CXX=clang++ meson setup build-fuzz --werror -Dfuzzing=true \
+    -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+fi
+meson compile -C build-fuzz
+meson test -C build-fuzz --print-errorlogs --num-processes 2 || status=1
+summary build-fuzz
+
+ok=0
+failed=0
+for dir in build build-asan build-fuzz; do
+  ok=$((ok + $(summary $dir | sed 's/.*: \([0-9]*\) passed.*/\1/')))
+  failed=$((failed + $(summary $dir | sed 's/.*passed, \([0-9]*\) failed/\1/')))
+done
 echo "total: $ok passed, $failed failed"
 exit $status

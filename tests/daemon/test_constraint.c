@@ -2,11 +2,11 @@
  * test_constraint.c - Unleash's constraint operators, read as the Unleash
  * client specification writes them: a constraint, a context, a result.
  *
- * This program is linked with -Wl,--wrap=malloc,calloc,realloc so that
- * test_evaluation_allocates_nothing can count allocations.
+ * Outside sanitizer builds this program links count_alloc.c, which
+ * replaces malloc for the whole process (libre2 and libstdc++ included),
+ * so that test_evaluation_allocates_nothing counts every allocation.
  */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,34 +17,9 @@
 #include "constraint.h"
 #include "context.h"
 #include "vx_test.h"
-
-/* ------------------------------------------------------ malloc counter */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-
-static _Thread_local bool counting;
-static atomic_long allocations;
-
-void *__wrap_malloc(size_t n) {
-  if (counting)
-    atomic_fetch_add(&allocations, 1);
-  return __real_malloc(n);
-}
-void *__wrap_calloc(size_t n, size_t size) {
-  if (counting)
-    atomic_fetch_add(&allocations, 1);
-  return __real_calloc(n, size);
-}
-void *__wrap_realloc(void *p, size_t n) {
-  if (counting)
-    atomic_fetch_add(&allocations, 1);
-  return __real_realloc(p, n);
-}
+#ifdef VX_COUNT_ALLOC
+#include "count_alloc.h"
+#endif
 
 /* ------------------------------------------------------------ helpers */
 
@@ -636,8 +611,8 @@ static void test_regex_operator(void) {
 static void test_regex_refused_by_re2_is_never_true(void) {
   ASSERT_NEVER_BOTH("'contextName':'f','operator':'REGEX','value':'(a)\\\\1'",
                     VX_EPARSE,
-                    "REGEX: backreferences are not supported (RE2 syntax) at "
-                    "offset 3",
+                    "REGEX: backreferences are not supported (RE2 syntax): "
+                    "\\1",
                     "{'properties':{'f':'aa'}}");
   ASSERT_NEVER_BOTH("'contextName':'f','operator':'REGEX','value':'a(?=b)'",
                     VX_EPARSE, "lookahead", "{'properties':{'f':'ab'}}");
@@ -648,8 +623,15 @@ static void test_regex_refused_by_re2_is_never_true(void) {
                     "REGEX: value is missing", "{'properties':{'f':'ab'}}");
 }
 
-static void test_regex_catastrophic_pattern_is_bounded(void) {
+/* Issue 9: on PCRE2 with a step limit this decided off (the limit was hit
+ * and taken as "no match"); RE2 gives the true answer, in linear time. */
+static void test_regex_pathological_pattern_decides_by_its_true_match(void) {
   static const tcase cases[] = {
+      {"{'contextName':'f','operator':'REGEX','value':'(x+x+)+y|z'}",
+       "{'properties':{'f':'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxz'}}", 1},
+      {"{'contextName':'f','operator':'REGEX','value':'(x+x+)+y|z',"
+       "'inverted':true}",
+       "{'properties':{'f':'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxz'}}", 0},
       {"{'contextName':'f','operator':'REGEX','value':'(a+)+$'}",
        "{'properties':{'f':'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!'}}", 0},
   };
@@ -882,6 +864,7 @@ static void test_same_constraints_from_many_threads(void) {
   vx_constraint_free(&s.in);
 }
 
+#ifdef VX_COUNT_ALLOC
 static void test_evaluation_allocates_nothing(void) {
   static const char *const defs[] = {
       "{'contextName':'userId','operator':'IN','values':['u1','u2']}",
@@ -897,6 +880,8 @@ static void test_evaluation_allocates_nothing(void) {
       "{'contextName':'v','operator':'SEMVER_GT','value':'1.0.0-rc.1'}",
       "{'contextName':'userId','operator':'REGEX','value':'^u\\\\d$',"
       "'caseInsensitive':true}",
+      "{'contextName':'email','operator':'REGEX','value':"
+      "'[a-z]+@example\\\\.(com|org)'}",
       "{'contextName':'remoteAddress','operator':'IN_CIDR','values':["
       "'10.0.0.0/8','2001:db8::/32']}",
       "{'contextName':'missing','operator':'IN','values':['x']}",
@@ -905,30 +890,37 @@ static void test_evaluation_allocates_nothing(void) {
   vx_constraint c[N];
   for (size_t i = 0; i < N; i++)
     CU_ASSERT_EQUAL_FATAL(compile(defs[i], &c[i]), 0);
-  /* The properties are found by binary search among 43. */
+  /* The properties are found by binary search among 44. */
   char text[1024];
   size_t o = (size_t)snprintf(
       text, sizeof text,
       "{'userId':'u1','remoteAddress':'10.1.1.1','properties':{");
   for (int i = 0; i < 40; i++)
     o += (size_t)snprintf(text + o, sizeof text - o, "'f%02d':'x',", i);
-  snprintf(text + o, sizeof text - o, "'n':5,'d':'2024-02-02','v':'1.0.0'}}");
+  snprintf(
+      text + o, sizeof text - o,
+      "'n':5,'d':'2024-02-02','v':'1.0.0','email':'jane.doe@example.com'}}");
   vx_context_json cx;
   context(text, &cx);
-  CU_ASSERT_EQUAL(cx.ctx.n_props, 43);
+  CU_ASSERT_EQUAL(cx.ctx.n_props, 44);
   bool expect[N];
-  for (size_t i = 0; i < N; i++) /* warm up: per-thread regex data */
+  /* The first search of a subject makes RE2's DFA cache the states it
+   * reaches (re2_shim.h): allocations inside libre2, which this counter
+   * sees. Later searches that reach the same states allocate nothing. */
+  const size_t email = 10; /* the unanchored REGEX: RE2's DFA runs */
+  size_t before = vx_alloc_count();
+  expect[email] = vx_constraint_eval(&c[email], &cx.ctx);
+  CU_ASSERT(vx_alloc_count() - before > 0);
+  for (size_t i = 0; i < N; i++) /* warm up */
     expect[i] = vx_constraint_eval(&c[i], &cx.ctx);
-  atomic_store(&allocations, 0);
-  counting = true;
+  before = vx_alloc_count();
   bool same = true;
   for (int round = 0; round < 1000; round++) {
     for (size_t i = 0; i < N; i++)
       same = same && vx_constraint_eval(&c[i], &cx.ctx) == expect[i];
   }
-  counting = false;
   CU_ASSERT_TRUE(same);
-  CU_ASSERT_EQUAL(atomic_load(&allocations), 0);
+  CU_ASSERT_EQUAL(vx_alloc_count() - before, 0);
   for (size_t i = 0; i < N; i++) /* all true but NOT_IN and missing */
     CU_ASSERT_EQUAL(expect[i], i != 1 && i != N - 1);
 
@@ -939,15 +931,15 @@ static void test_evaluation_allocates_nothing(void) {
   vx_context ctx;
   vx_context_init(&ctx);
   ctx.field[VX_FIELD_USER_ID] = (vx_str){big, strlen(big)};
-  counting = true;
+  before = vx_alloc_count();
   bool r = vx_constraint_eval(&c[2], &ctx);
-  counting = false;
   CU_ASSERT_TRUE(r);
-  CU_ASSERT_EQUAL(atomic_load(&allocations), 1);
+  CU_ASSERT_EQUAL(vx_alloc_count() - before, 1);
   for (size_t i = 0; i < N; i++)
     vx_constraint_free(&c[i]);
   vx_context_json_dispose(&cx);
 }
+#endif
 
 int main(void) {
   static const vx_test tests[] = {
@@ -968,7 +960,7 @@ int main(void) {
       VX_TEST(test_semver_prerelease_ordering),
       VX_TEST(test_regex_operator),
       VX_TEST(test_regex_refused_by_re2_is_never_true),
-      VX_TEST(test_regex_catastrophic_pattern_is_bounded),
+      VX_TEST(test_regex_pathological_pattern_decides_by_its_true_match),
       VX_TEST(test_in_cidr),
       VX_TEST(test_bad_values_make_the_constraint_never_true),
       VX_TEST(test_a_bad_list_item_is_left_out_and_the_rest_still_match),
@@ -977,7 +969,9 @@ int main(void) {
       VX_TEST(test_malformed_constraints_are_invalid),
       VX_TEST(test_compiled_fields_are_precomputed),
       VX_TEST(test_same_constraints_from_many_threads),
+#ifdef VX_COUNT_ALLOC
       VX_TEST(test_evaluation_allocates_nothing),
+#endif
       {NULL, NULL},
   };
   return vx_test_main("daemon/constraint", tests, NULL, NULL);

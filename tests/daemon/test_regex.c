@@ -1,17 +1,23 @@
 /*
- * test_regex.c - REGEX constraints speak RE2: an unanchored UTF-8 search
- * that refuses what RE2 refuses and never hangs a thread.
+ * test_regex.c - REGEX constraints speak RE2 (libre2 through re2_shim.cc):
+ * an unanchored UTF-8 search, linear in the subject, that refuses what
+ * RE2 refuses with a message saying why, and shares equal patterns.
  */
+#include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <vexil/error.h>
 
+#include "re2_shim.h"
 #include "regex.h"
 #include "vx_test.h"
+#ifdef VX_COUNT_ALLOC
+#include "count_alloc.h"
+#endif
 
 static char last_err[256];
 
@@ -36,28 +42,26 @@ static int search_ci(const char *pattern, const char *subject) {
   return search_n(pattern, true, subject, strlen(subject));
 }
 
-/* Asserts that pattern is refused with code and a message containing
- * `what` and "at offset N". */
+/* Asserts that pattern is refused with code, *out left NULL, and a
+ * message that starts with "REGEX: " and contains `what`. */
 static void assert_refused_as(const char *pattern, int code, const char *what,
-                              size_t offset, int line) {
+                              int line) {
   vx_regex *re = (vx_regex *)&re; /* must be reset to NULL */
   char err[256] = "";
   int rc =
       vx_regex_compile(pattern, strlen(pattern), false, &re, err, sizeof err);
-  char want[64];
-  snprintf(want, sizeof want, "at offset %zu", offset);
-  bool ok = rc == code && re == NULL && strstr(err, what) != NULL &&
-            strstr(err, want) != NULL;
+  bool ok = rc == code && re == NULL && strncmp(err, "REGEX: ", 7) == 0 &&
+            strstr(err, what) != NULL;
   char msg[512];
-  snprintf(msg, sizeof msg, "pattern /%s/: rc %d, err \"%s\" (want %d, %s, %s)",
-           pattern, rc, err, code, what, want);
+  snprintf(msg, sizeof msg, "pattern /%s/: rc %d, err \"%s\" (want %d, %s)",
+           pattern, rc, err, code, what);
   CU_assertImplementation(ok, (unsigned)line, msg, __FILE__, "", CU_FALSE);
 }
 
-#define ASSERT_UNSUPPORTED(pat, what, off)                                     \
-  assert_refused_as(pat, VX_EUNSUPPORTED, what, off, __LINE__)
-#define ASSERT_INVALID(pat, off)                                               \
-  assert_refused_as(pat, VX_EPARSE, "REGEX: ", off, __LINE__)
+#define ASSERT_UNSUPPORTED(pat, what)                                          \
+  assert_refused_as(pat, VX_EUNSUPPORTED, what, __LINE__)
+#define ASSERT_INVALID(pat, what)                                              \
+  assert_refused_as(pat, VX_EPARSE, what, __LINE__)
 
 static void test_search_is_unanchored(void) {
   CU_ASSERT_EQUAL(search("b", "abc"), 1);
@@ -126,7 +130,7 @@ static void test_backslash_s_is_re2_white_space_without_vertical_tab(void) {
   CU_ASSERT_EQUAL(search("^[\\s-z]+$", " -z"), 1);
   CU_ASSERT_EQUAL(search("[\\s-z]", "m"), 0);
   CU_ASSERT_EQUAL(search("[\\S-]", "-"), 1);
-  ASSERT_INVALID("[a-\\s]", 3);
+  ASSERT_INVALID("[a-\\s]", "invalid escape sequence: \\s");
 }
 
 static void test_character_escapes(void) {
@@ -168,7 +172,7 @@ static void test_classes_and_groups(void) {
   CU_ASSERT_EQUAL(search("^[.=]+$", ".=."), 1);
   CU_ASSERT_EQUAL(search("[(?=]", "?"), 1); /* no group inside a class */
   CU_ASSERT_EQUAL(search("\\(?=", "="), 1); /* escaped paren: no group */
-  CU_ASSERT_EQUAL(search("(?P<year>\\d{4})-(?<m>\\d\\d)", "on 2024-05"), 1);
+  CU_ASSERT_EQUAL(search("(?P<year>\\d{4})-(?P<m>\\d\\d)", "on 2024-05"), 1);
   CU_ASSERT_EQUAL(search("(?:ab)+$", "abab"), 1);
   CU_ASSERT_EQUAL(search("(?U)a+", "aaa"), 1);
   CU_ASSERT_EQUAL(search("a|b|", "zzz"), 1);
@@ -178,130 +182,182 @@ static void test_classes_and_groups(void) {
 
 static void test_refuses_backreferences(void) {
   ASSERT_UNSUPPORTED("(a)\\1",
-                     "REGEX: backreferences are not supported "
-                     "(RE2 syntax) at offset 3",
-                     3);
-  ASSERT_UNSUPPORTED("abcd\\1", "backreferences", 4);
-  ASSERT_UNSUPPORTED("(a)\\9", "backreferences", 3);
-  ASSERT_UNSUPPORTED("(?<x>a)\\k<x>", "backreferences", 7);
-  ASSERT_UNSUPPORTED("(?P<x>a)(?P=x)", "backreferences", 8);
-  ASSERT_UNSUPPORTED("(a)\\g1", "backreferences", 3);
-  ASSERT_UNSUPPORTED("(a)\\g{-1}", "backreferences", 3);
+                     "REGEX: backreferences are not supported (RE2 syntax): "
+                     "\\1");
+  ASSERT_UNSUPPORTED("abcd\\9", "backreferences");
+  ASSERT_UNSUPPORTED("[\\1]", "backreferences"); /* not octal in RE2 */
+  ASSERT_UNSUPPORTED("(?P<x>a)(?P=x)", "RE2 does not support: (?P");
+  ASSERT_INVALID("(a)\\g1", "invalid escape sequence: \\g");
+  ASSERT_INVALID("(a)\\k<x>", "invalid escape sequence: \\k");
 }
 
-static void test_refuses_lookaround_and_atomic_groups(void) {
-  ASSERT_UNSUPPORTED("a(?=b)", "lookahead", 1);
-  ASSERT_UNSUPPORTED("a(?!b)", "lookahead", 1);
-  ASSERT_UNSUPPORTED("(?<=a)b", "lookbehind", 0);
-  ASSERT_UNSUPPORTED("(?<!a)b", "lookbehind", 0);
-  ASSERT_UNSUPPORTED("x(?>a+)b", "atomic groups", 1);
-  ASSERT_UNSUPPORTED("(*pla:a)", "(*...)", 0);
+static void test_refuses_lookaround_atomic_groups_and_recursion(void) {
+  ASSERT_UNSUPPORTED("a(?=b)", "lookahead is not supported (RE2 syntax): (?=");
+  ASSERT_UNSUPPORTED("a(?!b)", "lookahead");
+  ASSERT_UNSUPPORTED("(?<=a)b", "lookbehind");
+  ASSERT_UNSUPPORTED("(?<!a)b", "lookbehind");
+  /* Debian 12's RE2 (2022-06) does not know (?<name>) yet: (?P<name>). */
+  ASSERT_UNSUPPORTED("(?<m>a)", "(?P<name>)");
+  ASSERT_UNSUPPORTED("x(?>a+)b", "atomic groups");
+  ASSERT_UNSUPPORTED("(a|(?R))", "RE2 does not support: (?R");
+  ASSERT_UNSUPPORTED("(a)(?1)", "RE2 does not support: (?1");
+  ASSERT_UNSUPPORTED("(a)?(?(1)a|b)", "RE2 does not support: (?(");
+  ASSERT_UNSUPPORTED("a(?C1)b", "RE2 does not support: (?C");
+  ASSERT_UNSUPPORTED("(?|(a)|(b))", "RE2 does not support: (?|");
+  ASSERT_UNSUPPORTED("a(?#note)", "RE2 does not support: (?#");
+  ASSERT_UNSUPPORTED("(?x)a b", "RE2 does not support: (?x");
+  ASSERT_INVALID("(*ACCEPT)a", "nothing to repeat: *");
 }
 
-static void test_refuses_possessive_and_stacked_quantifiers(void) {
-  ASSERT_UNSUPPORTED("a*+", "possessive", 1);
-  ASSERT_UNSUPPORTED("xa++", "possessive", 2);
-  ASSERT_UNSUPPORTED("a?+", "possessive", 1);
-  ASSERT_UNSUPPORTED("a{2}+", "possessive", 1);
-  ASSERT_UNSUPPORTED("a**", "nested repetition", 1);
-  ASSERT_UNSUPPORTED("a*?+", "nested repetition", 1);
-  ASSERT_UNSUPPORTED("a{1001}", "above 1000", 1);
-  ASSERT_UNSUPPORTED("a{1,1001}", "above 1000", 1);
-}
-
-static void test_refuses_recursion_conditionals_and_verbs(void) {
-  ASSERT_UNSUPPORTED("(a|(?R))", "recursion", 3);
-  ASSERT_UNSUPPORTED("(a)(?1)", "recursion", 3);
-  ASSERT_UNSUPPORTED("(a)(?-1)", "recursion", 3);
-  ASSERT_UNSUPPORTED("(a)(?+1)(b)", "recursion", 3);
-  ASSERT_UNSUPPORTED("(?<n>a)(?&n)", "recursion", 7);
-  ASSERT_UNSUPPORTED("(?P<n>a)(?P>n)", "recursion", 8);
-  ASSERT_UNSUPPORTED("(a)\\g<1>", "subroutine", 3);
-  ASSERT_UNSUPPORTED("(a)?(?(1)a|b)", "conditionals", 4);
-  ASSERT_UNSUPPORTED("a(?C1)b", "callouts", 1);
-  ASSERT_UNSUPPORTED("(*ACCEPT)a", "(*...)", 0);
-  ASSERT_UNSUPPORTED("(*UTF)a", "(*...)", 0);
-  ASSERT_UNSUPPORTED("(?|(a)|(b))", "branch reset", 0);
-  ASSERT_UNSUPPORTED("a(?#note)", "comments", 1);
-  ASSERT_UNSUPPORTED("(?x)a b", "flag x", 2);
-  ASSERT_UNSUPPORTED("(?'n'a)", "(?'", 0);
+static void test_refuses_possessive_stacked_and_huge_repetitions(void) {
+  ASSERT_INVALID("a*+", "invalid repetition operator: *+");
+  ASSERT_INVALID("xa++", "invalid repetition operator: ++");
+  ASSERT_INVALID("a{2}+", "invalid repetition operator: {2}+");
+  ASSERT_INVALID("a**", "invalid repetition operator: **");
+  ASSERT_INVALID("a{1001}", "invalid repetition count");
+  ASSERT_INVALID("a{1,1001}", "invalid repetition count");
+  ASSERT_INVALID("a{3,2}", "invalid repetition count (");
+  /* Nested counts multiply: at most 1000 in all. */
+  ASSERT_INVALID("((a{100}){100})", "invalid repetition count");
+  CU_ASSERT_EQUAL(search("^(a{10}){100}$", "a"), 0);
 }
 
 static void test_refuses_escapes_re2_does_not_know(void) {
-  ASSERT_UNSUPPORTED("a\\C", "\\C", 1);
-  ASSERT_UNSUPPORTED("\\Ga", "\\G", 0);
-  ASSERT_UNSUPPORTED("a\\Kb", "\\K", 1);
-  ASSERT_UNSUPPORTED("a\\Z", "\\Z", 1);
-  ASSERT_UNSUPPORTED("a\\R", "\\R", 1);
-  ASSERT_UNSUPPORTED("\\X", "\\X", 0);
-  ASSERT_UNSUPPORTED("\\h", "\\h", 0);
-  ASSERT_UNSUPPORTED("\\N", "\\N", 0);
-  ASSERT_UNSUPPORTED("\\e", "\\e", 0);
-  ASSERT_UNSUPPORTED("\\cA", "\\c", 0);
-  ASSERT_UNSUPPORTED("\\o{101}", "\\o", 0);
-  ASSERT_UNSUPPORTED("\\u0041", "\\u", 0);
-  ASSERT_UNSUPPORTED("a\\E", "\\E without \\Q", 1);
-  ASSERT_UNSUPPORTED("\\\xc3\xa9", "non-ASCII", 0);
-  /* [\1]: not octal in RE2 (one digit), so an invalid escape there. */
-  ASSERT_UNSUPPORTED("[\\1]", "invalid escape \\1 in a character class", 1);
-  ASSERT_UNSUPPORTED("[a\\b]", "invalid escape \\b", 2);
+  static const char *const escapes[] = {
+      "\\Ga",    "a\\Kb", "a\\Z",   "a\\R",  "\\X",
+      "\\h",     "\\N",   "\\e",    "\\cA",  "\\o{101}",
+      "\\u0041", "a\\E",  "[a\\b]", "\\xZ1", "\\x{110000}"};
+  for (size_t i = 0; i < sizeof escapes / sizeof *escapes; i++)
+    ASSERT_INVALID(escapes[i], "invalid escape sequence: \\");
+  ASSERT_INVALID("\\\xc3\xa9", "invalid escape sequence: \\\xc3\xa9");
+  /* \C, one byte whatever the encoding, is RE2 syntax (not Go's). */
+  CU_ASSERT_EQUAL(search("^a\\C$", "ab"), 1);
 }
 
 static void test_invalid_patterns_are_parse_errors(void) {
-  ASSERT_INVALID("(", 1);
-  ASSERT_INVALID("a)", 1);
-  ASSERT_INVALID("[a", 0);
-  ASSERT_INVALID("*a", 0);
-  ASSERT_INVALID("a\\", 1);
-  ASSERT_INVALID("\\x{110000}", 0);
-  ASSERT_INVALID("\\xZ1", 0);
-  ASSERT_INVALID("\\p{NoSuchScript}", 16); /* PCRE2 points after it */
-  ASSERT_INVALID("[[:nope:]]", 1);
-  ASSERT_INVALID("(?)", 0);
-  ASSERT_INVALID("(?i-)", 0);
-  ASSERT_INVALID("(?-:a)", 0);
-  ASSERT_INVALID("(?P<>a)", 0);
-  ASSERT_INVALID("a{3,2}", 1);
+  ASSERT_INVALID("(", "missing closing parenthesis: (");
+  ASSERT_INVALID("(ab", "missing closing parenthesis: (ab");
+  ASSERT_INVALID("a)", "unexpected closing parenthesis");
+  ASSERT_INVALID("[a", "missing closing ]: [a");
+  ASSERT_INVALID("*a", "nothing to repeat: *");
+  ASSERT_INVALID("a\\", "trailing backslash");
+  ASSERT_INVALID("\\p{NoSuchScript}", "\\p{NoSuchScript}");
+  ASSERT_INVALID("[[:nope:]]", "[:nope:]");
+  ASSERT_INVALID("(?P<>a)", "invalid group name: (?P<>");
+  ASSERT_UNSUPPORTED("(?i-)", "(?i-)");
   /* Invalid UTF-8 in the pattern. */
   vx_regex *re = NULL;
-  CU_ASSERT_EQUAL(vx_regex_compile("\xff", 1, false, &re, NULL, 0), VX_EPARSE);
+  char err[128];
+  CU_ASSERT_EQUAL(vx_regex_compile("\xff", 1, false, &re, err, sizeof err),
+                  VX_EPARSE);
   CU_ASSERT_PTR_NULL(re);
+  CU_ASSERT_STRING_EQUAL(err, "REGEX: invalid UTF-8");
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+/* The quoted part of the pattern is cut at 40 bytes, never inside a
+ * character: the message goes into JSON answers. */
+static void test_a_quoted_pattern_is_cut_between_characters(void) {
+  char p[64] = "[";
+  for (int i = 0; i < 25; i++)
+    strcat(p, "\xc3\xa9"); /* é: 2 bytes, so byte 40 is a continuation */
+  char err[256];
+  vx_regex *re = NULL;
+  CU_ASSERT_EQUAL(vx_regex_compile(p, strlen(p), false, &re, err, sizeof err),
+                  VX_EPARSE);
+  const char *quoted = strstr(err, ": [");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(quoted);
+  CU_ASSERT_EQUAL(strlen(quoted + 2), 39); /* '[' and 19 whole é */
+  json_t *j = json_string(err);            /* NULL if not UTF-8 */
+  CU_ASSERT_PTR_NOT_NULL(j);
+  json_decref(j);
 }
 
-static void test_catastrophic_pattern_returns_within_the_match_limit(void) {
-  const char *subject = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!";
-  double t0 = now_s();
-  CU_ASSERT_EQUAL(search("(a+)+$", subject), 0);
-  CU_ASSERT_EQUAL(search("(x+x+)+y", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
-                  0);
-  double spent = now_s() - t0;
-  CU_ASSERT(spent < 2.0);
-  CU_ASSERT_EQUAL(search("(a+)+$", "aaaa"), 1);
+static void test_limits_pattern_length_and_program_memory(void) {
+  char *p = malloc(VX_RE2_MAX_PATTERN + 2);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  memset(p, 'a', VX_RE2_MAX_PATTERN + 1);
+  p[VX_RE2_MAX_PATTERN + 1] = '\0';
+  vx_regex *re = NULL;
+  char err[128];
+  CU_ASSERT_EQUAL(
+      vx_regex_compile(p, VX_RE2_MAX_PATTERN + 1, false, &re, err, sizeof err),
+      VX_ETOOBIG);
+  CU_ASSERT_PTR_NULL(re);
+  CU_ASSERT_STRING_EQUAL(err, "REGEX: pattern longer than 4096 bytes");
+  CU_ASSERT_EQUAL(
+      vx_regex_compile(p, VX_RE2_MAX_PATTERN, false, &re, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(vx_regex_search(re, p, VX_RE2_MAX_PATTERN), 1);
+  CU_ASSERT_EQUAL(vx_regex_search(re, p, VX_RE2_MAX_PATTERN - 1), 0);
+  vx_regex_free(re);
+  free(p);
+  /* A short pattern whose program needs more than VX_RE2_MAX_MEM: every
+   * letter of Unicode, 449 times. */
+  re = NULL;
+  CU_ASSERT_EQUAL(vx_regex_compile("\\pL{449}", 8, false, &re, err, sizeof err),
+                  VX_ETOOBIG);
+  CU_ASSERT_PTR_NULL(re);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "pattern too large"));
+  CU_ASSERT_EQUAL(vx_regex_compile("\\pL{100}", 8, false, &re, err, sizeof err),
+                  0); /* would not fit in RE2's 1 MiB */
+  vx_regex_free(re);
 }
 
-static void test_long_subjects_get_a_growing_jit_stack(void) {
-  size_t n = 50000; /* PCRE2's default 32 KiB stack fails at ~3000 */
-  char *s = malloc(n + 2);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-  for (size_t i = 0; i < n; i++)
-    s[i] = "ab"[i % 2];
-  s[n] = 'c';
-  s[n + 1] = '\0';
-  CU_ASSERT_EQUAL(search_n("^(?:a|b)*c$", false, s, n + 1), 1);
+/* A subject of n times c, then the string tail. */
+static char *repeated(char c, size_t n, const char *tail) {
+  char *s = malloc(n + strlen(tail) + 1);
+  if (s == NULL)
+    return NULL;
+  memset(s, c, n);
+  strcpy(s + n, tail);
+  return s;
+}
+
+/* What a backtracking engine needs exponential time for: RE2 answers in
+ * time linear in the subject, and always the true answer (PCRE2 with a
+ * step limit answered "no match" for the first case). */
+static void test_pathological_patterns_get_the_true_answer(void) {
+  char *s = repeated('x', 30, "z");
+  CU_ASSERT_EQUAL(search("(x+x+)+y|z", s), 1);
+  CU_ASSERT_EQUAL(search("(x+x+)+y", s), 0);
+  free(s);
+  size_t n = 100000;
+  s = repeated('x', n, "z");
+  CU_ASSERT_EQUAL(search_n("(x+x+)+y|z", false, s, n + 1), 1);
+  CU_ASSERT_EQUAL(search_n("(x+x+)+y", false, s, n + 1), 0);
+  s[n] = 'y';
+  CU_ASSERT_EQUAL(search_n("(x+x+)+y", false, s, n + 1), 1);
+  free(s);
+  s = repeated('a', n, "!");
+  CU_ASSERT_EQUAL(search_n("(a+)+$", false, s, n + 1), 0);
+  CU_ASSERT_EQUAL(search_n("(a+)+$", false, s, n), 1);
+  CU_ASSERT_EQUAL(search_n("^(a|aa)*!$", false, s, n + 1), 1);
   CU_ASSERT_EQUAL(search_n("^(a|b)*$", false, s, n), 1);
   free(s);
 }
 
-static void test_invalid_utf8_subject_does_not_match(void) {
-  CU_ASSERT_EQUAL(search("a", "a\xff"), 0);
+/* RE2 searches bytes: an invalid byte is no character (so '.' does not
+ * match it), but does not hide the text around it. (Contexts come from
+ * JSON, which refuses invalid UTF-8, so this is only the library's.) */
+static void test_invalid_utf8_in_a_subject_is_no_character(void) {
+  CU_ASSERT_EQUAL(search("^.$", "\xff"), 0);
+  CU_ASSERT_EQUAL(search("a", "a\xff"), 1);
   CU_ASSERT_EQUAL(search("a", "a\xc3\xa9"), 1);
 }
+
+#ifdef VX_COUNT_ALLOC
+/* RE2 makes its DFA, and for a pattern anchored at the end compiles its
+ * reverse program, on the first search: compile runs that search, so the
+ * first request does not pay for it. */
+static void test_compile_does_the_work_of_a_first_search(void) {
+  vx_regex *re = NULL;
+  const char *p = "@example\\.com$";
+  CU_ASSERT_EQUAL_FATAL(vx_regex_compile(p, strlen(p), false, &re, NULL, 0), 0);
+  size_t before = vx_alloc_count();
+  CU_ASSERT_EQUAL(vx_regex_search(re, "", 0), 0);
+  CU_ASSERT_EQUAL(vx_alloc_count() - before, 0);
+  vx_regex_free(re);
+}
+#endif
 
 static void test_free_accepts_null(void) {
   vx_regex_free(NULL);
@@ -408,14 +464,17 @@ int main(void) {
       VX_TEST(test_braces_that_are_not_repetitions_are_literal),
       VX_TEST(test_classes_and_groups),
       VX_TEST(test_refuses_backreferences),
-      VX_TEST(test_refuses_lookaround_and_atomic_groups),
-      VX_TEST(test_refuses_possessive_and_stacked_quantifiers),
-      VX_TEST(test_refuses_recursion_conditionals_and_verbs),
+      VX_TEST(test_refuses_lookaround_atomic_groups_and_recursion),
+      VX_TEST(test_refuses_possessive_stacked_and_huge_repetitions),
       VX_TEST(test_refuses_escapes_re2_does_not_know),
       VX_TEST(test_invalid_patterns_are_parse_errors),
-      VX_TEST(test_catastrophic_pattern_returns_within_the_match_limit),
-      VX_TEST(test_long_subjects_get_a_growing_jit_stack),
-      VX_TEST(test_invalid_utf8_subject_does_not_match),
+      VX_TEST(test_a_quoted_pattern_is_cut_between_characters),
+      VX_TEST(test_limits_pattern_length_and_program_memory),
+      VX_TEST(test_pathological_patterns_get_the_true_answer),
+      VX_TEST(test_invalid_utf8_in_a_subject_is_no_character),
+#ifdef VX_COUNT_ALLOC
+      VX_TEST(test_compile_does_the_work_of_a_first_search),
+#endif
       VX_TEST(test_free_accepts_null),
       VX_TEST(test_one_compiled_regex_searched_from_many_threads),
       VX_TEST(test_equal_patterns_share_one_program_until_the_last_free),
