@@ -320,7 +320,13 @@ int vx_http_start(vx_service *svc, vx_http **out, char *err, size_t errlen) {
   /* request_timeout_ms bounds the whole head (civetweb counts from the
    * request's start) but only each silence of a body read or a write; the
    * body's own deadline is http_deadline.c's. decode_url off: the path is
-   * decoded by vx_http_check_request, which refuses %00. */
+   * decoded by vx_http_check_request, which refuses %00.
+   * enable_auth_domain_check off: an absolute-form request target
+   * ("GET http://host:PORT/path") naming this port is served (RFC 9112
+   * 3.2.2); with the check, civetweb compares the host with its
+   * authentication domain and closes the connection without an answer.
+   * One naming another port is a proxy request: still closed unanswered
+   * (civetweb 1.15). */
   const char *options[] = {"listening_ports",
                            h->cfg->listen,
                            "num_threads",
@@ -337,6 +343,8 @@ int vx_http_start(vx_service *svc, vx_http **out, char *err, size_t errlen) {
                            "no",
                            "listen_backlog",
                            VX_STR(VX_LISTEN_BACKLOG),
+                           "enable_auth_domain_check",
+                           "no",
                            NULL};
   struct mg_callbacks cb = {0};
   cb.begin_request = dispatch;

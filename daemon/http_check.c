@@ -147,8 +147,15 @@ int vx_http_check_request(vx_req *req, char *path) {
   } else if (cl != NULL && !is_length(cl)) {
     why = "Content-Length must be a number";
   }
-  if (why == NULL)
+  if (why == NULL) {
+    /* civetweb reads a chunk-size line with strtoul: "zz" is taken as the
+     * last chunk, and what follows would be read as the next request. So
+     * a chunked request's connection ends with its answer: its framing
+     * can never leave the connection out of step with a proxy in front. */
+    if (te != NULL)
+      req->close_after = true;
     return 1;
+  }
   vx_send_transport_error(req, 400, "INVALID_FRAMING", "%s", why);
   return 0;
 }

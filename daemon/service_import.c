@@ -301,7 +301,13 @@ int vx_service_import_unleash(vx_service *svc, const vx_principal *actor,
                        "[...], \"segments\": [...]}");
 import im = {json_object(), json_object(), 0, 0, 0, json_array() };
   pthread_mutex_lock(&svc->lock);
-  int rc = 0;
+  /* Checked first: an empty state must not pass for an import into an
+   * environment that does not exist. */
+  int rc = environment != NULL && vx_env_exists_locked(svc, environment)
+               ? 0
+               : vx_werr_set(err, VX_ENOENT, 400, "UNKNOWN_ENVIRONMENT",
+                             "environment", "there is no environment \"%s\"",
+                             environment != NULL ? environment : "");
   size_t i;
   json_t *s;
   json_array_foreach(segments, i, s) {

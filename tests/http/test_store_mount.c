@@ -9,8 +9,8 @@
  * Mounting needs root (CI runs as root); without it the program exits 77,
  * which meson counts as skipped, and says why. The mount is made in a
  * mount namespace of the test's own, so it goes away with the test (and
- * its vexild) whatever happens, and nobody else sees it. Linux refuses to remount
- * read-only a file system with files open for writing (EBUSY), so the
+ * its vexild) whatever happens, and nobody else sees it. Linux refuses to
+ * remount read-only a file system with files open for writing (EBUSY), so the
  * read-only case starts vexild on the read-only file system: that is
  * also what a restart after the kernel remounted a failing disk
  * read-only looks like.
