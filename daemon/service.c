@@ -219,6 +219,8 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
   rc = vx_store_open(cfg->database, &svc->store, err, errlen);
   if (rc == 0)
     vx_service_check_store(svc, check, sizeof check);
+  if (rc == 0)
+    vx_service_health_opened(svc);
   if (rc == 0 && (rc = vx_service_load(svc, err, errlen)) != 0 &&
       check[0] != '\0') {
     size_t used = strlen(err);
@@ -238,10 +240,6 @@ int vx_service_open(const vx_config *cfg, vx_service **out,
     rc = vx_service_seed_demo(svc, err, errlen);
   if (rc == 0)
     rc = vx_service_publish_locked(svc, NULL, NULL, true, err, errlen);
-  if (rc == 0 && vx_service_health_start(svc) != 0) {
-    snprintf(err, errlen, "cannot start the store's probe thread");
-    rc = VX_ENOMEM;
-  }
   if (rc == 0 && (rc = vx_service_housekeeping_start(svc)) != 0)
     snprintf(err, errlen, "cannot start the housekeeping thread");
   if (rc != 0) {
@@ -269,7 +267,6 @@ void vx_service_close(vx_service *svc) {
   if (svc == NULL)
     return;
   atomic_store(&svc->ready, false);
-  vx_service_health_stop(svc);
   vx_service_housekeeping_stop(svc); /* writes the tokens' last use */
   vx_engine_free(svc->engine);
   vx_store_close(svc->store);
@@ -277,9 +274,7 @@ void vx_service_close(vx_service *svc) {
   vx_plugin_host_free(svc->plugins);
   vx_token_usage_free(svc->usage); /* after the snapshots that point in */
   pthread_mutex_destroy(&svc->lock);
-  pthread_mutex_destroy(&svc->health_lock);
-  pthread_mutex_destroy(&svc->probe_lock);
-  pthread_cond_destroy(&svc->probe_wake);
+  vx_service_health_dispose(svc);
   free(svc);
 }
 

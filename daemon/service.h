@@ -130,7 +130,7 @@ void vx_service_health(vx_service *svc, vx_store_health *out);
  * the store when a failure after COMMIT may have left memory behind it,
  * publishes a committed revision that is not served yet, and probes a
  * store that stopped taking writes (vx_store_probe; not one found
- * damaged). Takes the write lock. A thread of the service calls it every
+ * damaged). Takes the write lock. The housekeeping thread calls it every
  * cfg->store_probe_interval_ms while something is wrong. */
 void vx_service_converge(vx_service *svc);
 
@@ -241,14 +241,18 @@ int vx_token_add(struct vx_store *st, uint64_t revision, const char *actor,
                  const char *name, vx_role role, const char *environment,
                  const char *secret, int64_t now_ms, json_t **doc);
 
-/* What the housekeeping thread does every second, with now_ms from a
+/* What the housekeeping thread does every tick (a second, or
+ * cfg->store_probe_interval_ms when shorter), with now_ms from a
  * monotonic clock (tests call it with their own times): when another
  * process committed to the database (PRAGMA data_version changed), it
  * reloads the tokens and publishes them; when cfg->last_used_interval
- * seconds passed since the last write, it writes the tokens' last use.
- * Returns the VX_HOUSEKEEP_* bits of what it did. Takes the lock. */
+ * seconds passed since the last write, it writes the tokens' last use;
+ * when cfg->store_probe_interval_ms passed since the last time and
+ * something is wrong, vx_service_converge. Returns the VX_HOUSEKEEP_*
+ * bits of what it did. Takes the lock. */
 #define VX_HOUSEKEEP_RELOADED 1
 #define VX_HOUSEKEEP_FLUSHED 2
+#define VX_HOUSEKEEP_CONVERGED 4
 int vx_service_housekeep(vx_service *svc, int64_t now_ms);
 /* The monotonic clock vx_service_housekeep's thread uses, in ms. */
 int64_t vx_service_monotonic_ms(void);

@@ -6,8 +6,9 @@
  * error) makes the write answer 503 with a stable code; nothing changes
  * in memory, the last snapshot keeps serving, and the health says since
  * when and why. It takes writes again as soon as one commits: the next
- * write tries, and the probe thread (vx_service_converge, every
- * cfg.store_probe_interval_ms while something is wrong) commits a
+ * write tries, and the housekeeping thread (service_housekeep.c:
+ * vx_service_converge, every cfg.store_probe_interval_ms while something
+ * is wrong) commits a
  * transaction that changes nothing, after reopening a read-only
  * connection for writing. A damaged store (quick_check at start, or
  * SQLITE_CORRUPT) stays refused until a restart: writing on would spread
@@ -294,9 +295,9 @@ void vx_service_converge(vx_service *svc) {
   pthread_mutex_unlock(&svc->lock);
 }
 
-/* ---- the probe thread -------------------------------------------------- */
+/* ---- what the housekeeping thread asks --------------------------------- */
 
-static bool needs_work(vx_service *svc) {
+bool vx_service_needs_converge(vx_service *svc) {
   pthread_mutex_lock(&svc->health_lock);
   const vx_store_health *h = &svc->health;
   bool w = h->pending ||
@@ -305,68 +306,21 @@ static bool needs_work(vx_service *svc) {
   return w;
 }
 
-static void *probe_main(void *arg) {
-  vx_service *svc = arg;
-  pthread_mutex_lock(&svc->probe_lock);
-  while (!svc->probe_stop) {
-    struct timespec at;
-    clock_gettime(CLOCK_MONOTONIC, &at);
-    long ms = svc->cfg.store_probe_interval_ms;
-    at.tv_sec += ms / 1000;
-    at.tv_nsec += (ms % 1000) * 1000000L;
-    if (at.tv_nsec >= 1000000000L) {
-      at.tv_sec++;
-      at.tv_nsec -= 1000000000L;
-    }
-    while (!svc->probe_stop &&
-           pthread_cond_timedwait(&svc->probe_wake, &svc->probe_lock, &at) !=
-               ETIMEDOUT)
-      ;
-    if (svc->probe_stop)
-      break;
-    pthread_mutex_unlock(&svc->probe_lock);
-    if (needs_work(svc))
-      vx_service_converge(svc);
-    pthread_mutex_lock(&svc->probe_lock);
-  }
-  pthread_mutex_unlock(&svc->probe_lock);
-  return NULL;
-}
-
 void vx_service_health_init(vx_service *svc) {
   pthread_mutex_init(&svc->health_lock, NULL);
-  pthread_mutex_init(&svc->probe_lock, NULL);
-  pthread_condattr_t attr;
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&svc->probe_wake, &attr);
-  pthread_condattr_destroy(&attr);
   svc->health.writable = true;
   svc->health.journal_mode = svc->health.synchronous = "unknown";
 }
 
-int vx_service_health_start(vx_service *svc) {
+void vx_service_health_opened(vx_service *svc) {
   pthread_mutex_lock(&svc->health_lock);
   svc->health.journal_mode = vx_store_journal_mode(svc->store);
   svc->health.synchronous = vx_store_synchronous(svc->store);
   pthread_mutex_unlock(&svc->health_lock);
-  if (svc->cfg.store_probe_interval_ms <= 0)
-    return 0;
-  if (pthread_create(&svc->probe, NULL, probe_main, svc) != 0)
-    return VX_ENOMEM;
-  svc->probe_running = true;
-  return 0;
 }
 
-void vx_service_health_stop(vx_service *svc) {
-  if (svc->probe_running) {
-    pthread_mutex_lock(&svc->probe_lock);
-    svc->probe_stop = true;
-    pthread_cond_signal(&svc->probe_wake);
-    pthread_mutex_unlock(&svc->probe_lock);
-    pthread_join(svc->probe, NULL);
-    svc->probe_running = false;
-  }
+void vx_service_health_dispose(vx_service *svc) {
   json_decref(svc->pending_keys);
   svc->pending_keys = NULL;
+  pthread_mutex_destroy(&svc->health_lock);
 }

@@ -1,8 +1,11 @@
-/* service_housekeep.c - the service's control-side chores, once a second
- * on a thread of their own, never on a request: notice that another
+/* service_housekeep.c - the service's control-side chores, on one thread
+ * of their own, never on a request. Every tick (a second, or
+ * cfg->store_probe_interval_ms when that is shorter): notice that another
  * process committed to the database (the break-glass `vexild token
- * create`) and take its tokens in, and write the tokens' last use every
- * cfg->last_used_interval seconds. */
+ * create`) and take its tokens in; write the tokens' last use every
+ * cfg->last_used_interval seconds; and, while the store does not take
+ * writes or a committed revision is not served, converge
+ * (service_health.c) every cfg->store_probe_interval_ms. */
 #include <errno.h>
 #include <time.h>
 
@@ -37,14 +40,26 @@ int vx_service_housekeep(vx_service *svc, int64_t now_ms) {
     did |= VX_HOUSEKEEP_FLUSHED;
   }
   pthread_mutex_unlock(&svc->lock);
+  if (now_ms - svc->converged_at >= svc->cfg.store_probe_interval_ms &&
+      vx_service_needs_converge(svc)) {
+    svc->converged_at = now_ms;
+    vx_service_converge(svc);
+    did |= VX_HOUSEKEEP_CONVERGED;
+  }
   return did;
+}
+
+/* The tick: a second, or the probe interval when it is shorter. */
+static int64_t tick_ms(const vx_service *svc) {
+  int64_t probe = svc->cfg.store_probe_interval_ms;
+  return probe > 0 && probe < TICK_MS ? probe : TICK_MS;
 }
 
 static void *housekeeper(void *arg) {
   vx_service *svc = arg;
   pthread_mutex_lock(&svc->hk_mu);
   while (!svc->hk_stop) {
-    int64_t at = vx_service_monotonic_ms() + TICK_MS;
+    int64_t at = vx_service_monotonic_ms() + tick_ms(svc);
     struct timespec next = {(time_t)(at / 1000), (long)(at % 1000) * 1000000L};
     while (!svc->hk_stop &&
            pthread_cond_timedwait(&svc->hk_cv, &svc->hk_mu, &next) != ETIMEDOUT)
@@ -67,7 +82,7 @@ int vx_service_housekeeping_start(vx_service *svc) {
   pthread_condattr_destroy(&ca);
   pthread_mutex_init(&svc->hk_mu, NULL);
   svc->hk_stop = false;
-  svc->usage_flushed_at = vx_service_monotonic_ms();
+  svc->usage_flushed_at = svc->converged_at = vx_service_monotonic_ms();
   if (vx_store_data_version(svc->store, &svc->data_version) != 0)
     vx_log(VX_LOG_WARN, "cannot read the database's data_version: %s",
            vx_store_errmsg(svc->store));

@@ -42,21 +42,16 @@ struct vx_service {
   /* Under health_lock (never held while waiting for lock): */
   pthread_mutex_t health_lock;
   vx_store_health health;
-  /* The probe thread: */
-  pthread_t probe;
-  bool probe_running;
-  bool probe_stop; /* under probe_lock */
-  pthread_mutex_t probe_lock;
-  pthread_cond_t probe_wake;
   /* When each token was last used: cells the snapshots' auth entries
    * point at (requests write them without the lock; service_tokens.c
    * writes them to the store). */
   vx_token_usage *usage;
-  /* Housekeeping (service_housekeep.c): the store's data_version when
-   * last looked at, when the usage was last written (monotonic ms), and
-   * the thread that does it every second. */
+  /* Housekeeping (service_housekeep.c), one thread: the store's
+   * data_version when last looked at, when the usage was last written
+   * and the store last probed (monotonic ms). */
   int64_t data_version;
   int64_t usage_flushed_at;
+  int64_t converged_at;
   pthread_t housekeeper;
   bool housekeeping;
   pthread_mutex_t hk_mu;
@@ -241,11 +236,15 @@ void vx_service_dispose_docs(vx_service *svc);
  * what loads. check: quick_check's report, or "". */
 void vx_service_check_store(vx_service *svc, char *check, size_t len);
 
-/* The health at open: the store's state (read-only, damaged), the
- * thread that runs vx_service_converge. */
+/* The health record: initialised before the store opens (writable),
+ * told the store's journal_mode and synchronous once it is open, freed
+ * with the service. */
 void vx_service_health_init(vx_service *svc);
-int vx_service_health_start(vx_service *svc);
-void vx_service_health_stop(vx_service *svc);
+void vx_service_health_opened(vx_service *svc);
+void vx_service_health_dispose(vx_service *svc);
+/* Whether vx_service_converge has work: a revision committed but not
+ * served, or a store that stopped taking writes (not a damaged one). */
+bool vx_service_needs_converge(vx_service *svc);
 /* The store is found unwritable at open (or later): fault, message. */
 void vx_service_store_unwritable(vx_service *svc, vx_store_fault fault,
                                  const char *message);
